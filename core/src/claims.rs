@@ -1,0 +1,104 @@
+use std::ops::Deref;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::algorithm::Algorithm;
+use crate::token::JsonObject;
+
+/// The claims of a verified token, with typed readers for the registered ones.
+///
+/// Dereferences to the JSON object, so any custom claim is `claims.get("name")`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims {
+    header: JsonObject,
+    claims: JsonObject,
+    algorithm: Algorithm,
+}
+
+impl Claims {
+    pub(crate) fn new(header: JsonObject, claims: JsonObject, algorithm: Algorithm) -> Self {
+        Claims {
+            header,
+            claims,
+            algorithm,
+        }
+    }
+
+    /// `sub`.
+    pub fn subject(&self) -> Option<&str> {
+        self.claims.get("sub").and_then(Value::as_str)
+    }
+
+    /// `iss`.
+    pub fn issuer(&self) -> Option<&str> {
+        self.claims.get("iss").and_then(Value::as_str)
+    }
+
+    /// `aud` as a list, whether the token carried a string or an array.
+    pub fn audience(&self) -> Vec<&str> {
+        match self.claims.get("aud") {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `exp` as a time.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.time("exp")
+    }
+
+    /// `iat` as a time.
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.time("iat")
+    }
+
+    /// Scopes from `scope` (space-separated string, RFC 8693) or `scp` (array or string).
+    pub fn scopes(&self) -> Vec<&str> {
+        let value = self.claims.get("scope").or_else(|| self.claims.get("scp"));
+        match value {
+            Some(Value::String(s)) => s.split_whitespace().collect(),
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The verified protected header.
+    pub fn header(&self) -> &JsonObject {
+        &self.header
+    }
+
+    /// The algorithm the signature was checked with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The claims as a JSON object.
+    pub fn as_object(&self) -> &JsonObject {
+        &self.claims
+    }
+
+    /// Takes the claims and the header out.
+    pub fn into_parts(self) -> (JsonObject, JsonObject) {
+        (self.header, self.claims)
+    }
+
+    fn time(&self, name: &str) -> Option<SystemTime> {
+        let secs = self.claims.get(name)?.as_f64()?;
+        // Values in milliseconds were accepted only when the verifier allowed them.
+        let secs = if secs > 1e11 { secs / 1000.0 } else { secs };
+        if !(0.0..=1e11).contains(&secs) {
+            return None;
+        }
+        Some(UNIX_EPOCH + Duration::from_secs_f64(secs))
+    }
+}
+
+impl Deref for Claims {
+    type Target = JsonObject;
+
+    fn deref(&self) -> &JsonObject {
+        &self.claims
+    }
+}

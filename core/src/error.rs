@@ -1,0 +1,185 @@
+use std::fmt;
+
+/// Why a token, a key set or a configuration was refused.
+///
+/// The string form ([`ErrorCode::as_str`]) is stable and identical in the
+/// Rust, Python and Node faces of tokenward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// Not a well-formed compact JWS (segments, base64url, JSON).
+    Malformed,
+    /// Longer than the configured `max_token_bytes`.
+    TokenTooLarge,
+    /// A known algorithm this verifier does not accept (including `none`).
+    AlgorithmNotAllowed,
+    /// An algorithm name tokenward does not know.
+    UnsupportedAlgorithm,
+    /// No held key has the token's `kid`, or none suits its `alg`.
+    KeyNotFound,
+    /// The signature does not verify with the selected key.
+    InvalidSignature,
+    /// `exp` is in the past (beyond leeway).
+    TokenExpired,
+    /// `nbf` is in the future (beyond leeway).
+    NotYetValid,
+    /// `iat` is in the future (beyond leeway).
+    IssuedInFuture,
+    /// `now - iat` exceeds `max_age`.
+    TokenTooOld,
+    /// `iss` is not one of the configured issuers.
+    InvalidIssuer,
+    /// `aud` matches none of the configured audiences.
+    InvalidAudience,
+    /// The header `typ` is not the configured one.
+    InvalidType,
+    /// A required claim is absent.
+    MissingClaim,
+    /// A claim has the wrong JSON type or an impossible value.
+    InvalidClaim,
+    /// The header lists a `crit` extension tokenward does not implement.
+    UnsupportedCriticalHeader,
+    /// Remote keys were never fetched and this call may not fetch them.
+    JwksNotLoaded,
+    /// The key set could not be fetched (network, status, timeout, size, redirect).
+    JwksFetchFailed,
+    /// The key set was fetched but is not a usable JWKS.
+    JwksInvalid,
+    /// The verifier was built with bad options.
+    Configuration,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::Malformed,
+        ErrorCode::TokenTooLarge,
+        ErrorCode::AlgorithmNotAllowed,
+        ErrorCode::UnsupportedAlgorithm,
+        ErrorCode::KeyNotFound,
+        ErrorCode::InvalidSignature,
+        ErrorCode::TokenExpired,
+        ErrorCode::NotYetValid,
+        ErrorCode::IssuedInFuture,
+        ErrorCode::TokenTooOld,
+        ErrorCode::InvalidIssuer,
+        ErrorCode::InvalidAudience,
+        ErrorCode::InvalidType,
+        ErrorCode::MissingClaim,
+        ErrorCode::InvalidClaim,
+        ErrorCode::UnsupportedCriticalHeader,
+        ErrorCode::JwksNotLoaded,
+        ErrorCode::JwksFetchFailed,
+        ErrorCode::JwksInvalid,
+        ErrorCode::Configuration,
+    ];
+
+    /// The stable snake_case name, e.g. `token_expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Malformed => "malformed",
+            ErrorCode::TokenTooLarge => "token_too_large",
+            ErrorCode::AlgorithmNotAllowed => "algorithm_not_allowed",
+            ErrorCode::UnsupportedAlgorithm => "unsupported_algorithm",
+            ErrorCode::KeyNotFound => "key_not_found",
+            ErrorCode::InvalidSignature => "invalid_signature",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::NotYetValid => "not_yet_valid",
+            ErrorCode::IssuedInFuture => "issued_in_future",
+            ErrorCode::TokenTooOld => "token_too_old",
+            ErrorCode::InvalidIssuer => "invalid_issuer",
+            ErrorCode::InvalidAudience => "invalid_audience",
+            ErrorCode::InvalidType => "invalid_type",
+            ErrorCode::MissingClaim => "missing_claim",
+            ErrorCode::InvalidClaim => "invalid_claim",
+            ErrorCode::UnsupportedCriticalHeader => "unsupported_critical_header",
+            ErrorCode::JwksNotLoaded => "jwks_not_loaded",
+            ErrorCode::JwksFetchFailed => "jwks_fetch_failed",
+            ErrorCode::JwksInvalid => "jwks_invalid",
+            ErrorCode::Configuration => "configuration",
+        }
+    }
+
+    /// True for the codes that describe the token itself rather than the
+    /// key set or the configuration.
+    pub fn is_token_problem(self) -> bool {
+        !matches!(
+            self,
+            ErrorCode::JwksNotLoaded
+                | ErrorCode::JwksFetchFailed
+                | ErrorCode::JwksInvalid
+                | ErrorCode::Configuration
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refusal: a stable [`ErrorCode`], the claim it concerns (if any) and a
+/// message saying what was expected and what was found.
+///
+/// Messages never contain the token or a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    claim: Option<&'static str>,
+    message: String,
+}
+
+impl Error {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            claim: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn claim(code: ErrorCode, claim: &'static str, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            claim: Some(claim),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn malformed(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Malformed, message)
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Configuration, message)
+    }
+
+    /// The stable code.
+    pub fn kind(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The stable code as a string, e.g. `"token_expired"`.
+    pub fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+
+    /// The claim (or header parameter) the refusal is about, e.g. `"exp"`.
+    pub fn failed_claim(&self) -> Option<&'static str> {
+        self.claim
+    }
+
+    /// What was expected and what was found.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}

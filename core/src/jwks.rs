@@ -1,0 +1,469 @@
+//! Remote JWKS cache: lazy fetch, freshness from `Cache-Control`, ETag
+//! revalidation, single flight, unknown-`kid` refetch with a cooldown, and
+//! stale-if-error. One cache per verifier, shared by all its threads and tasks.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+use reqwest::header::{HeaderMap, ACCEPT, CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use reqwest::StatusCode;
+use url::Url;
+
+use crate::discovery;
+use crate::error::{Error, ErrorCode};
+use crate::keys::KeySet;
+
+/// How the remote key set is fetched and kept. Every time is in seconds
+/// when set through a binding.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// Whole-request timeout for a JWKS or discovery fetch. Defaults to 5 s.
+    pub timeout: Duration,
+    /// Freshness when the response has no usable `Cache-Control: max-age`. Defaults to 600 s.
+    pub cache_ttl: Duration,
+    /// Lower bound applied to `max-age` (and to `no-cache`). Defaults to 60 s.
+    pub min_cache_ttl: Duration,
+    /// Upper bound applied to `max-age`. Defaults to 86 400 s (24 h).
+    pub max_cache_ttl: Duration,
+    /// Least time between two refetches caused by unknown `kid`s, and between
+    /// retries after a failed fetch. Defaults to 30 s.
+    pub cooldown: Duration,
+    /// How long past their freshness held keys keep working while refreshes
+    /// fail. Defaults to 86 400 s (24 h).
+    pub max_stale: Duration,
+    /// Largest JWKS or discovery response accepted, in bytes. Defaults to 524 288 (512 KiB).
+    pub max_jwks_bytes: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            timeout: Duration::from_secs(5),
+            cache_ttl: Duration::from_secs(600),
+            min_cache_ttl: Duration::from_secs(60),
+            max_cache_ttl: Duration::from_secs(86_400),
+            cooldown: Duration::from_secs(30),
+            max_stale: Duration::from_secs(86_400),
+            max_jwks_bytes: 512 * 1024,
+        }
+    }
+}
+
+/// Counters an operator can read to see what the cache has been doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// HTTP requests made for the key set (including ones answered 304).
+    pub fetches: u64,
+    /// Requests answered `304 Not Modified`.
+    pub not_modified: u64,
+    /// Verifications served from fresh keys without a fetch.
+    pub cache_hits: u64,
+    /// Verifications served from expired keys because a refresh failed.
+    pub stale_serves: u64,
+    /// Unknown-`kid` refetches refused because of the cooldown.
+    pub cooldown_refusals: u64,
+    /// Fetches that failed.
+    pub fetch_failures: u64,
+    /// The most recent fetch failure, cleared by the next success.
+    pub last_error: Option<String>,
+}
+
+/// Where the key set lives.
+#[derive(Debug, Clone)]
+pub(crate) enum Location {
+    Jwks(Url),
+    Discover(Url),
+}
+
+struct Snapshot {
+    keys: Arc<KeySet>,
+    fresh_until: Instant,
+    etag: Option<String>,
+}
+
+#[derive(Default)]
+struct Counters {
+    fetches: AtomicU64,
+    not_modified: AtomicU64,
+    cache_hits: AtomicU64,
+    stale_serves: AtomicU64,
+    cooldown_refusals: AtomicU64,
+    fetch_failures: AtomicU64,
+}
+
+#[derive(Default)]
+struct Failure {
+    last_error: Option<Error>,
+    retry_after: Option<Instant>,
+    last_kid_refetch: Option<Instant>,
+}
+
+pub(crate) struct JwksCache {
+    location: Location,
+    config: CacheConfig,
+    client: reqwest::Client,
+    jwks_url: OnceLock<Url>,
+    snapshot: ArcSwapOption<Snapshot>,
+    /// Completed fetch attempts; a caller that saw N and finds more knows
+    /// someone else fetched while it waited.
+    attempts: AtomicU64,
+    fetch_lock: tokio::sync::Mutex<()>,
+    failure: Mutex<Failure>,
+    counters: Counters,
+}
+
+/// Checks a key-set or discovery URL: https, or plain http to a loopback host.
+pub(crate) fn check_url(text: &str, what: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("{what} \"{text}\" is not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "{what} \"{text}\" uses plain http; keys must come over https (http is allowed only for loopback addresses)"
+        )),
+        other => Err(format!("{what} \"{text}\" has scheme \"{other}\"; expected https")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn fetch_failed(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::JwksFetchFailed, message)
+}
+
+impl JwksCache {
+    pub(crate) fn new(location: Location, config: CacheConfig) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            // Fetches are minutes apart and the runtime driving them may be
+            // replaced (a forked child builds a new one): keep no idle connections.
+            .pool_max_idle_per_host(0)
+            .user_agent(concat!("tokenward/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let jwks_url = OnceLock::new();
+        if let Location::Jwks(url) = &location {
+            let _ = jwks_url.set(url.clone());
+        }
+        Ok(JwksCache {
+            location,
+            config,
+            client,
+            jwks_url,
+            snapshot: ArcSwapOption::empty(),
+            attempts: AtomicU64::new(0),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            failure: Mutex::new(Failure::default()),
+            counters: Counters::default(),
+        })
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        let c = &self.counters;
+        CacheStats {
+            fetches: c.fetches.load(Ordering::Relaxed),
+            not_modified: c.not_modified.load(Ordering::Relaxed),
+            cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            stale_serves: c.stale_serves.load(Ordering::Relaxed),
+            cooldown_refusals: c.cooldown_refusals.load(Ordering::Relaxed),
+            fetch_failures: c.fetch_failures.load(Ordering::Relaxed),
+            last_error: self.failure().last_error.as_ref().map(ToString::to_string),
+        }
+    }
+
+    fn failure(&self) -> std::sync::MutexGuard<'_, Failure> {
+        self.failure.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn attempts(&self) -> u64 {
+        self.attempts.load(Ordering::Acquire)
+    }
+
+    /// The keys held now, never fetching: `jwks_not_loaded` before the first
+    /// fetch, `jwks_fetch_failed` once they are past `max_stale`.
+    pub(crate) fn held(&self) -> Result<Arc<KeySet>, Error> {
+        let Some(snap) = self.snapshot.load_full() else {
+            return Err(Error::new(
+                ErrorCode::JwksNotLoaded,
+                "no keys are held yet; call verify (which fetches) or refresh first",
+            ));
+        };
+        if Instant::now() >= snap.fresh_until + self.config.max_stale {
+            return Err(self.stale_error());
+        }
+        Ok(snap.keys.clone())
+    }
+
+    /// Keys fit for verifying now: fresh ones, or fetched ones, or (when the
+    /// fetch fails) stale ones within `max_stale`.
+    pub(crate) async fn current(&self) -> Result<Arc<KeySet>, Error> {
+        let now = Instant::now();
+        if let Some(snap) = self.snapshot.load_full() {
+            if now < snap.fresh_until {
+                self.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(snap.keys.clone());
+            }
+        }
+        let seen = self.attempts();
+        self.fetch_once(seen, false).await;
+        let now = Instant::now();
+        match self.snapshot.load_full() {
+            Some(snap) if now < snap.fresh_until => Ok(snap.keys.clone()),
+            Some(snap) if now < snap.fresh_until + self.config.max_stale => {
+                self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    stale_for_secs = (now - snap.fresh_until).as_secs(),
+                    "serving expired JWKS keys because the refresh failed"
+                );
+                Ok(snap.keys.clone())
+            }
+            Some(_) => Err(self.stale_error()),
+            None => Err(self.last_error()),
+        }
+    }
+
+    /// Refetch after a token named a `kid` the held keys lack. `seen` is the
+    /// attempt count when the caller read its keys: if a fetch finished since,
+    /// the caller just retries with the new keys.
+    pub(crate) async fn refetch_for_unknown_kid(&self, seen: u64, kid: &str) {
+        let _guard = self.fetch_lock.lock().await;
+        if self.attempts() != seen {
+            return;
+        }
+        {
+            let mut failure = self.failure();
+            let now = Instant::now();
+            if failure
+                .last_kid_refetch
+                .is_some_and(|t| now < t + self.config.cooldown)
+            {
+                self.counters
+                    .cooldown_refusals
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(kid, "unknown kid; refetch refused during cooldown");
+                return;
+            }
+            failure.last_kid_refetch = Some(now);
+        }
+        tracing::info!(kid, "unknown kid; refetching the key set");
+        self.fetch_locked(true).await;
+    }
+
+    /// Forces a fetch now (still shared with concurrent callers).
+    pub(crate) async fn refresh(&self) -> Result<(), Error> {
+        let seen = self.attempts();
+        self.fetch_once(seen, true).await;
+        match &self.failure().last_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Single flight: the first caller fetches; callers that queued behind it
+    /// see the attempt count moved and use its outcome.
+    async fn fetch_once(&self, seen: u64, forced: bool) {
+        let _guard = self.fetch_lock.lock().await;
+        if self.attempts() != seen {
+            return;
+        }
+        if !forced {
+            if let Some(retry_after) = self.failure().retry_after {
+                if Instant::now() < retry_after {
+                    return;
+                }
+            }
+        }
+        self.fetch_locked(false).await;
+    }
+
+    async fn fetch_locked(&self, revalidate: bool) {
+        let outcome = self.fetch_and_store(revalidate).await;
+        let mut failure = self.failure();
+        match outcome {
+            Ok(()) => {
+                failure.last_error = None;
+                failure.retry_after = None;
+            }
+            Err(e) => {
+                self.counters.fetch_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(code = e.code(), error = %e, "JWKS fetch failed");
+                failure.retry_after = Some(Instant::now() + self.config.cooldown);
+                failure.last_error = Some(e);
+            }
+        }
+        drop(failure);
+        self.attempts.fetch_add(1, Ordering::AcqRel);
+    }
+
+    async fn fetch_and_store(&self, force_full: bool) -> Result<(), Error> {
+        let url = self.jwks_url().await?;
+        let previous = self.snapshot.load_full();
+        let mut request = self
+            .client
+            .get(url.clone())
+            .header(ACCEPT, "application/jwk-set+json, application/json");
+        if let Some(etag) = previous.as_ref().and_then(|p| p.etag.as_ref()) {
+            if !force_full {
+                request = request.header(IF_NONE_MATCH, etag);
+            }
+        }
+        self.counters.fetches.fetch_add(1, Ordering::Relaxed);
+        let response = request.send().await.map_err(|e| describe(&url, &e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if status == StatusCode::NOT_MODIFIED {
+            if let Some(prev) = previous {
+                self.counters.not_modified.fetch_add(1, Ordering::Relaxed);
+                self.snapshot.store(Some(Arc::new(Snapshot {
+                    keys: prev.keys.clone(),
+                    fresh_until: Instant::now() + self.freshness(&headers),
+                    etag: etag_of(&headers).or_else(|| prev.etag.clone()),
+                })));
+                tracing::debug!(%url, "JWKS not modified");
+                return Ok(());
+            }
+        }
+        let body = read_body(response, &url, self.config.max_jwks_bytes, "key set").await?;
+        let keys = KeySet::from_jwks_json(&body)
+            .map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("{url}: {}", e.message())))?;
+        tracing::info!(%url, keys = keys.len(), skipped = keys.skipped().len(), "JWKS fetched");
+        self.snapshot.store(Some(Arc::new(Snapshot {
+            keys: Arc::new(keys),
+            fresh_until: Instant::now() + self.freshness(&headers),
+            etag: etag_of(&headers),
+        })));
+        Ok(())
+    }
+
+    async fn jwks_url(&self) -> Result<Url, Error> {
+        if let Some(url) = self.jwks_url.get() {
+            return Ok(url.clone());
+        }
+        let Location::Discover(issuer) = &self.location else {
+            unreachable!("a JWKS location is set at construction")
+        };
+        let url = discovery::resolve(&self.client, issuer, self.config.max_jwks_bytes).await?;
+        Ok(self.jwks_url.get_or_init(|| url).clone())
+    }
+
+    fn freshness(&self, headers: &HeaderMap) -> Duration {
+        let c = &self.config;
+        match cache_control_max_age(headers) {
+            Some(age) => age.clamp(c.min_cache_ttl, c.max_cache_ttl.max(c.min_cache_ttl)),
+            None => c.cache_ttl,
+        }
+    }
+
+    fn last_error(&self) -> Error {
+        self.failure()
+            .last_error
+            .clone()
+            .unwrap_or_else(|| fetch_failed("the key set could not be fetched"))
+    }
+
+    fn stale_error(&self) -> Error {
+        let cause = self
+            .failure()
+            .last_error
+            .as_ref()
+            .map_or_else(String::new, |e| format!(" (last failure: {})", e.message()));
+        fetch_failed(format!(
+            "the held keys expired more than max_stale ({}s) ago and cannot be refreshed{cause}",
+            self.config.max_stale.as_secs()
+        ))
+    }
+}
+
+/// `max-age` in seconds; `no-cache`/`no-store` count as zero (then clamped up).
+fn cache_control_max_age(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(CACHE_CONTROL)?.to_str().ok()?;
+    let mut max_age = None;
+    for directive in value.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-cache" || lower == "no-store" {
+            return Some(Duration::ZERO);
+        }
+        if let Some(n) = lower.strip_prefix("max-age=") {
+            max_age = n
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
+        }
+    }
+    max_age
+}
+
+fn etag_of(headers: &HeaderMap) -> Option<String> {
+    headers.get(ETAG)?.to_str().ok().map(str::to_owned)
+}
+
+pub(crate) fn describe(url: &Url, e: &reqwest::Error) -> Error {
+    let what = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        text
+    };
+    fetch_failed(format!("GET {url} {what}"))
+}
+
+/// Reads a 200 response body up to `limit` bytes; anything else is an error.
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    url: &Url,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, Error> {
+    let status = response.status();
+    if status.is_redirection() {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("?");
+        return Err(fetch_failed(format!(
+            "GET {url} answered {status} redirecting to {to}; redirects are not followed, configure the final URL"
+        )));
+    }
+    if !status.is_success() {
+        return Err(fetch_failed(format!(
+            "GET {url} answered {status}; expected 200 with the {what}"
+        )));
+    }
+    let too_large = || {
+        fetch_failed(format!(
+            "GET {url}: the {what} is larger than the {limit}-byte limit (max_jwks_bytes)"
+        ))
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe(url, &e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

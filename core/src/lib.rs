@@ -1,0 +1,39 @@
+//! tokenward: verify JSON Web Tokens against a provider's keys.
+//!
+//! ```no_run
+//! # async fn run(token: &str) -> Result<(), tokenward::Error> {
+//! use tokenward::{Algorithm, Verifier};
+//! let verifier = Verifier::builder()
+//!     .jwks_url("https://issuer.example/.well-known/jwks.json")
+//!     .issuer("https://issuer.example")
+//!     .audience("my-api")
+//!     .algorithms([Algorithm::ES256])
+//!     .build()?;
+//! let claims = verifier.verify(token).await?;
+//! println!("user {}", claims.subject().unwrap_or("?"));
+//! # Ok(()) }
+//! ```
+
+mod algorithm;
+mod claims;
+mod discovery;
+mod error;
+mod jwks;
+mod keys;
+mod policy;
+mod token;
+mod verifier;
+mod verify;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use algorithm::{Algorithm, Family, UnknownAlgorithm};
+pub use claims::Claims;
+pub use error::{Error, ErrorCode};
+pub use jwks::{CacheConfig, CacheStats};
+pub use keys::{KeySet, MIN_RSA_BITS};
+pub use policy::{Clock, Policy, DEFAULT_LEEWAY};
+pub use token::{decode_unverified, JsonObject, UnverifiedToken, DEFAULT_MAX_TOKEN_BYTES};
+pub use verifier::{Verifier, VerifierBuilder};
+pub use verify::verify;

@@ -1,0 +1,456 @@
+//! What a token must satisfy besides its signature: algorithms, issuer,
+//! audience, time claims, `typ` and required claims.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::error::{Error, ErrorCode};
+use crate::token::{Header, JsonObject};
+
+/// Default `leeway`: 30 seconds of clock skew tolerated on `exp`, `nbf`, `iat`.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+
+/// A time claim above this many seconds (year 5138) can only be milliseconds.
+const MILLISECONDS_THRESHOLD: f64 = 1e11;
+
+/// Where "now" comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Clock {
+    /// The system clock.
+    System,
+    /// A fixed time in seconds since the Unix epoch (for tests).
+    Fixed(f64),
+}
+
+impl Clock {
+    pub fn now(self) -> f64 {
+        match self {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
+/// The rules a verifier applies to every token. Built by [`crate::VerifierBuilder`].
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Accepted `iss` values (exact match). Empty: `iss` is not checked.
+    pub issuers: Vec<String>,
+    /// Accepted `aud` values (any-of). Empty: a token that carries `aud` is refused.
+    pub audiences: Vec<String>,
+    /// Accepted algorithms. Defaults to every asymmetric algorithm.
+    pub(crate) algorithms: AlgorithmSet,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Defaults to 30 s.
+    pub leeway: Duration,
+    /// Oldest acceptable token, measured from `iat`. Defaults to none.
+    pub max_age: Option<Duration>,
+    /// Required header `typ` (case-insensitive, `application/` prefix optional). Defaults to none.
+    pub typ: Option<String>,
+    /// Claims that must be present. Defaults to `["exp"]`.
+    pub required_claims: Vec<String>,
+    /// Largest token accepted, in bytes, checked before decoding. Defaults to 16 KiB.
+    pub max_token_bytes: usize,
+    /// Read time claims above 10^11 as milliseconds instead of refusing them. Defaults to false.
+    pub millisecond_timestamps: bool,
+    /// Where "now" comes from. Defaults to the system clock.
+    pub clock: Clock,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            algorithms: AlgorithmSet::of(Algorithm::ASYMMETRIC),
+            leeway: DEFAULT_LEEWAY,
+            max_age: None,
+            typ: None,
+            required_claims: vec!["exp".to_owned()],
+            max_token_bytes: crate::token::DEFAULT_MAX_TOKEN_BYTES,
+            millisecond_timestamps: false,
+            clock: Clock::System,
+        }
+    }
+}
+
+impl Policy {
+    /// The accepted algorithms.
+    pub fn algorithms(&self) -> Vec<Algorithm> {
+        self.algorithms.iter().collect()
+    }
+
+    /// Maps the header `alg` to an accepted algorithm.
+    pub(crate) fn algorithm(&self, name: &str) -> Result<Algorithm, Error> {
+        match name.parse::<Algorithm>() {
+            Ok(alg) if self.algorithms.contains(alg) => Ok(alg),
+            Ok(alg) => Err(Error::claim(
+                ErrorCode::AlgorithmNotAllowed,
+                "alg",
+                format!(
+                    "alg {alg} is not allowed; this verifier accepts {}",
+                    self.algorithms.names()
+                ),
+            )),
+            Err(_) if name.eq_ignore_ascii_case("none") => Err(Error::claim(
+                ErrorCode::AlgorithmNotAllowed,
+                "alg",
+                "alg \"none\" (an unsigned token) is never accepted",
+            )),
+            Err(_) => Err(Error::claim(
+                ErrorCode::UnsupportedAlgorithm,
+                "alg",
+                format!("alg \"{}\" is not a supported algorithm", truncate(name)),
+            )),
+        }
+    }
+
+    /// `crit` (RFC 7515 4.1.11): tokenward implements no extensions, so any entry is refused.
+    pub(crate) fn check_crit(&self, header: &Header) -> Result<(), Error> {
+        match &header.crit {
+            None => Ok(()),
+            Some(names) => Err(Error::claim(
+                ErrorCode::UnsupportedCriticalHeader,
+                "crit",
+                format!(
+                    "the token marks {} as critical; tokenward supports no critical extensions",
+                    quoted(names)
+                ),
+            )),
+        }
+    }
+
+    pub(crate) fn check_header(&self, header: &Header) -> Result<(), Error> {
+        let Some(expected) = &self.typ else {
+            return Ok(());
+        };
+        let matches = header
+            .typ
+            .as_deref()
+            .is_some_and(|found| media_type_eq(found, expected));
+        if matches {
+            return Ok(());
+        }
+        Err(Error::claim(
+            ErrorCode::InvalidType,
+            "typ",
+            match &header.typ {
+                Some(found) => format!("typ is \"{}\"; expected \"{expected}\"", truncate(found)),
+                None => format!("the header has no typ; expected \"{expected}\""),
+            },
+        ))
+    }
+
+    /// Checks every claim rule; returns the first failure in a fixed order.
+    pub(crate) fn check_claims(&self, claims: &JsonObject) -> Result<(), Error> {
+        for name in &self.required_claims {
+            if !claims.contains_key(name) {
+                return Err(Error::claim(
+                    ErrorCode::MissingClaim,
+                    static_claim(name),
+                    format!("the token has no \"{name}\" claim, which is required"),
+                ));
+            }
+        }
+        let now = self.clock.now();
+        let leeway = self.leeway.as_secs_f64();
+        let exp = self.time_claim(claims, "exp")?;
+        let nbf = self.time_claim(claims, "nbf")?;
+        let iat = self.time_claim(claims, "iat")?;
+        if let Some(exp) = exp {
+            if now >= exp + leeway {
+                return Err(Error::claim(
+                    ErrorCode::TokenExpired,
+                    "exp",
+                    format!(
+                        "the token expired at {} ({}s ago, leeway {}s)",
+                        exp,
+                        secs(now - exp),
+                        secs(leeway)
+                    ),
+                ));
+            }
+        }
+        if let Some(nbf) = nbf {
+            if nbf > now + leeway {
+                return Err(Error::claim(
+                    ErrorCode::NotYetValid,
+                    "nbf",
+                    format!(
+                        "the token is not valid before {} ({}s from now, leeway {}s)",
+                        nbf,
+                        secs(nbf - now),
+                        secs(leeway)
+                    ),
+                ));
+            }
+        }
+        if let Some(iat) = iat {
+            if iat > now + leeway {
+                return Err(Error::claim(
+                    ErrorCode::IssuedInFuture,
+                    "iat",
+                    format!(
+                        "the token was issued at {} ({}s in the future, leeway {}s)",
+                        iat,
+                        secs(iat - now),
+                        secs(leeway)
+                    ),
+                ));
+            }
+        }
+        if let Some(max_age) = self.max_age {
+            let Some(iat) = iat else {
+                return Err(Error::claim(
+                    ErrorCode::MissingClaim,
+                    "iat",
+                    "the token has no \"iat\" claim, which max_age requires",
+                ));
+            };
+            let age = now - iat;
+            if age > max_age.as_secs_f64() + leeway {
+                return Err(Error::claim(
+                    ErrorCode::TokenTooOld,
+                    "iat",
+                    format!(
+                        "the token is {}s old; max_age is {}s",
+                        secs(age),
+                        secs(max_age.as_secs_f64())
+                    ),
+                ));
+            }
+        }
+        self.check_issuer(claims)?;
+        self.check_audience(claims)?;
+        if let Some(sub) = claims.get("sub") {
+            if !sub.is_string() {
+                return Err(Error::claim(
+                    ErrorCode::InvalidClaim,
+                    "sub",
+                    "\"sub\" must be a string",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn time_claim(&self, claims: &JsonObject, name: &'static str) -> Result<Option<f64>, Error> {
+        let Some(value) = claims.get(name) else {
+            return Ok(None);
+        };
+        let Some(seconds) = value.as_f64().filter(|v| v.is_finite()) else {
+            return Err(Error::claim(
+                ErrorCode::InvalidClaim,
+                name,
+                format!(
+                    "\"{name}\" must be a number of seconds since the epoch; found {}",
+                    json_type(value)
+                ),
+            ));
+        };
+        if seconds > MILLISECONDS_THRESHOLD {
+            if self.millisecond_timestamps {
+                return Ok(Some(seconds / 1000.0));
+            }
+            return Err(Error::claim(
+                ErrorCode::InvalidClaim,
+                name,
+                format!(
+                    "\"{name}\" is {seconds}, which is milliseconds, not seconds since the epoch; \
+                     enable millisecond_timestamps for a provider that sends milliseconds"
+                ),
+            ));
+        }
+        Ok(Some(seconds))
+    }
+
+    fn check_issuer(&self, claims: &JsonObject) -> Result<(), Error> {
+        if self.issuers.is_empty() {
+            return Ok(());
+        }
+        match claims.get("iss") {
+            None => Err(Error::claim(
+                ErrorCode::MissingClaim,
+                "iss",
+                format!(
+                    "the token has no \"iss\"; expected {}",
+                    quoted(&self.issuers)
+                ),
+            )),
+            Some(Value::String(iss)) if self.issuers.iter().any(|i| i == iss) => Ok(()),
+            Some(Value::String(iss)) => Err(Error::claim(
+                ErrorCode::InvalidIssuer,
+                "iss",
+                format!(
+                    "iss is \"{}\"; expected {}",
+                    truncate(iss),
+                    quoted(&self.issuers)
+                ),
+            )),
+            Some(other) => Err(Error::claim(
+                ErrorCode::InvalidClaim,
+                "iss",
+                format!("\"iss\" must be a string; found {}", json_type(other)),
+            )),
+        }
+    }
+
+    fn check_audience(&self, claims: &JsonObject) -> Result<(), Error> {
+        let found: Vec<&str> = match claims.get("aud") {
+            None if self.audiences.is_empty() => return Ok(()),
+            None => {
+                return Err(Error::claim(
+                    ErrorCode::MissingClaim,
+                    "aud",
+                    format!(
+                        "the token has no \"aud\"; expected {}",
+                        quoted(&self.audiences)
+                    ),
+                ))
+            }
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                items.iter().filter_map(Value::as_str).collect()
+            }
+            Some(other) => {
+                return Err(Error::claim(
+                    ErrorCode::InvalidClaim,
+                    "aud",
+                    format!(
+                        "\"aud\" must be a string or an array of strings; found {}",
+                        json_type(other)
+                    ),
+                ))
+            }
+        };
+        if self.audiences.is_empty() {
+            return Err(Error::claim(
+                ErrorCode::InvalidAudience,
+                "aud",
+                format!(
+                    "the token is meant for {}, but this verifier has no audience configured; \
+                     set audience to the value this service answers to",
+                    quoted(&found)
+                ),
+            ));
+        }
+        if found.iter().any(|a| self.audiences.iter().any(|e| e == a)) {
+            return Ok(());
+        }
+        Err(Error::claim(
+            ErrorCode::InvalidAudience,
+            "aud",
+            format!(
+                "aud is {}; expected one of {}",
+                quoted(&found),
+                quoted(&self.audiences)
+            ),
+        ))
+    }
+}
+
+/// `typ` comparison per RFC 7515 4.1.9: case-insensitive, `application/` optional.
+fn media_type_eq(found: &str, expected: &str) -> bool {
+    fn bare(s: &str) -> &str {
+        let lower_prefix = "application/";
+        if s.len() > lower_prefix.len()
+            && s[..lower_prefix.len()].eq_ignore_ascii_case(lower_prefix)
+        {
+            &s[lower_prefix.len()..]
+        } else {
+            s
+        }
+    }
+    bare(found).eq_ignore_ascii_case(bare(expected))
+}
+
+/// Claims that appear in errors are either registered names (static) or
+/// names the caller configured; the latter are leaked once per distinct name.
+fn static_claim(name: &str) -> &'static str {
+    match name {
+        "exp" => "exp",
+        "nbf" => "nbf",
+        "iat" => "iat",
+        "iss" => "iss",
+        "aud" => "aud",
+        "sub" => "sub",
+        "jti" => "jti",
+        other => interned(other),
+    }
+}
+
+fn interned(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(existing) = names.get(name) {
+        return existing;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+fn secs(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Token-supplied text is cut short in messages.
+fn truncate(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+fn quoted<S: AsRef<str>>(items: &[S]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .take(5)
+        .map(|s| format!("\"{}\"", truncate(s.as_ref())))
+        .collect();
+    let mut out = format!("[{}]", parts.join(", "));
+    if items.len() > 5 {
+        out.insert_str(out.len() - 1, ", ...");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typ_matches_case_insensitively_with_optional_application_prefix() {
+        assert!(media_type_eq("at+jwt", "application/at+JWT"));
+        assert!(media_type_eq("application/JWT", "jwt"));
+        assert!(!media_type_eq("jwt", "at+jwt"));
+    }
+}

@@ -1,0 +1,410 @@
+//! `Verifier`: one policy plus one key source (static or remote), built once
+//! and shared by every thread and task of the application.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::claims::Claims;
+use crate::error::{Error, ErrorCode};
+use crate::jwks::{check_url, CacheConfig, CacheStats, JwksCache, Location};
+use crate::keys::KeySet;
+use crate::policy::{Clock, Policy};
+use crate::token;
+use crate::verify::verify;
+
+enum Source {
+    Static(Arc<KeySet>),
+    Remote(Box<JwksCache>),
+}
+
+struct Inner {
+    policy: Policy,
+    source: Source,
+}
+
+/// Verifies tokens. Cheap to clone; clones share keys and cache.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("policy", &self.inner.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+enum KeySpec {
+    JwksUrl(String),
+    Discover(String),
+    JwksJson(Vec<u8>),
+    Pem(String),
+    Secret(Vec<u8>),
+}
+
+impl KeySpec {
+    fn option_name(&self) -> &'static str {
+        match self {
+            KeySpec::JwksUrl(_) => "jwks_url",
+            KeySpec::Discover(_) => "discover",
+            KeySpec::JwksJson(_) => "jwks_json",
+            KeySpec::Pem(_) => "pem",
+            KeySpec::Secret(_) => "secret",
+        }
+    }
+}
+
+/// Collects options; [`VerifierBuilder::build`] checks them all at once.
+#[must_use]
+pub struct VerifierBuilder {
+    keys: Vec<KeySpec>,
+    policy: Policy,
+    algorithms: Option<Vec<Algorithm>>,
+    cache: CacheConfig,
+}
+
+impl Verifier {
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder {
+            keys: Vec::new(),
+            policy: Policy::default(),
+            algorithms: None,
+            cache: CacheConfig::default(),
+        }
+    }
+
+    /// The rules this verifier applies.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// Verifies with the keys held now; never fetches. A remote verifier that
+    /// has not fetched yet answers `jwks_not_loaded`.
+    pub fn verify_with_held_keys(&self, token: &str) -> Result<Claims, Error> {
+        let inner = &*self.inner;
+        match &inner.source {
+            Source::Static(keys) => verify(token, keys, &inner.policy),
+            Source::Remote(cache) => verify(token, &*cache.held()?, &inner.policy),
+        }
+    }
+
+    /// Verifies, fetching the key set when it is missing, expired, or lacks
+    /// the token's `kid` (at most once per cooldown).
+    pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
+        let inner = &*self.inner;
+        let cache = match &inner.source {
+            Source::Static(keys) => return verify(token, keys, &inner.policy),
+            Source::Remote(cache) => cache,
+        };
+        let seen = cache.attempts();
+        let keys = cache.current().await?;
+        match verify(token, &keys, &inner.policy) {
+            Err(e) if e.kind() == ErrorCode::KeyNotFound => {
+                let Some(kid) = unknown_kid(token, &keys) else {
+                    return Err(e);
+                };
+                cache.refetch_for_unknown_kid(seen, &kid).await;
+                let keys = cache.held()?;
+                verify(token, &keys, &inner.policy)
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// Fetches the key set now (a no-op for static keys).
+    pub async fn refresh(&self) -> Result<(), Error> {
+        match &self.inner.source {
+            Source::Static(_) => Ok(()),
+            Source::Remote(cache) => cache.refresh().await,
+        }
+    }
+
+    /// Cache counters; all zero for static keys.
+    pub fn stats(&self) -> CacheStats {
+        match &self.inner.source {
+            Source::Static(_) => CacheStats::default(),
+            Source::Remote(cache) => cache.stats(),
+        }
+    }
+
+    /// True when keys are held (always for static keys).
+    pub fn has_keys(&self) -> bool {
+        match &self.inner.source {
+            Source::Static(_) => true,
+            Source::Remote(cache) => cache.held().is_ok(),
+        }
+    }
+}
+
+/// The token's `kid`, if the held keys do not have it.
+fn unknown_kid(token: &str, keys: &KeySet) -> Option<String> {
+    let kid = token::decode_unverified(token)
+        .ok()?
+        .header
+        .get("kid")?
+        .as_str()?
+        .to_owned();
+    (!keys.has_kid(&kid)).then_some(kid)
+}
+
+impl VerifierBuilder {
+    /// Fetch keys from this JWKS URL (https, or http to a loopback address).
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.keys.push(KeySpec::JwksUrl(url.into()));
+        self
+    }
+
+    /// Find the JWKS through OpenID Connect discovery of this issuer. Unless
+    /// [`issuer`](Self::issuer) is set, tokens must also carry this `iss`.
+    pub fn discover(mut self, issuer_url: impl Into<String>) -> Self {
+        self.keys.push(KeySpec::Discover(issuer_url.into()));
+        self
+    }
+
+    /// Use the keys of this JWKS document.
+    pub fn jwks_json(mut self, json: impl AsRef<[u8]>) -> Self {
+        self.keys.push(KeySpec::JwksJson(json.as_ref().to_vec()));
+        self
+    }
+
+    /// Use this PEM public key.
+    pub fn pem(mut self, pem: impl Into<String>) -> Self {
+        self.keys.push(KeySpec::Pem(pem.into()));
+        self
+    }
+
+    /// Use this HMAC secret (requires listing HS algorithms).
+    pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.keys.push(KeySpec::Secret(secret.as_ref().to_vec()));
+        self
+    }
+
+    /// Accept this `iss` (call again, or use [`issuers`](Self::issuers), for several).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.policy.issuers.push(issuer.into());
+        self
+    }
+
+    pub fn issuers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, issuers: I) -> Self {
+        self.policy
+            .issuers
+            .extend(issuers.into_iter().map(Into::into));
+        self
+    }
+
+    /// Accept tokens whose `aud` contains this value (any-of across calls).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.policy.audiences.push(audience.into());
+        self
+    }
+
+    pub fn audiences<I: IntoIterator<Item = S>, S: Into<String>>(mut self, audiences: I) -> Self {
+        self.policy
+            .audiences
+            .extend(audiences.into_iter().map(Into::into));
+        self
+    }
+
+    /// The accepted algorithms. Defaults to every asymmetric one; HMAC
+    /// algorithms are accepted only when listed here.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Defaults to 30 s.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.policy.leeway = leeway;
+        self
+    }
+
+    /// Refuse tokens whose `iat` is older than this. Defaults to none.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.policy.max_age = Some(max_age);
+        self
+    }
+
+    /// Require this header `typ` (e.g. `at+jwt`). Defaults to none.
+    pub fn typ(mut self, typ: impl Into<String>) -> Self {
+        self.policy.typ = Some(typ.into());
+        self
+    }
+
+    /// Claims that must be present. Defaults to `["exp"]`; empty requires none.
+    pub fn required_claims<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        claims: I,
+    ) -> Self {
+        self.policy.required_claims = claims.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Largest token accepted, in bytes. Defaults to 16 384.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.policy.max_token_bytes = bytes;
+        self
+    }
+
+    /// Read `exp`/`nbf`/`iat` above 10^11 as milliseconds. Defaults to false.
+    pub fn millisecond_timestamps(mut self, enabled: bool) -> Self {
+        self.policy.millisecond_timestamps = enabled;
+        self
+    }
+
+    /// Judge time claims at this fixed Unix time in seconds (tests). Defaults to the system clock.
+    pub fn now(mut self, unix_seconds: f64) -> Self {
+        self.policy.clock = Clock::Fixed(unix_seconds);
+        self
+    }
+
+    /// JWKS/discovery request timeout. Defaults to 5 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.cache.timeout = timeout;
+        self
+    }
+
+    /// Key freshness when the response has no `Cache-Control: max-age`. Defaults to 600 s.
+    pub fn cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache.cache_ttl = ttl;
+        self
+    }
+
+    /// Bounds applied to `Cache-Control: max-age`. Default to 60 s and 86 400 s.
+    pub fn cache_ttl_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.cache.min_cache_ttl = min;
+        self.cache.max_cache_ttl = max;
+        self
+    }
+
+    /// Least time between unknown-`kid` refetches, and between retries after a failed fetch. Defaults to 30 s.
+    pub fn cooldown(mut self, cooldown: Duration) -> Self {
+        self.cache.cooldown = cooldown;
+        self
+    }
+
+    /// How long past expiry held keys keep working while refreshes fail. Defaults to 86 400 s.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.cache.max_stale = max_stale;
+        self
+    }
+
+    /// Largest JWKS or discovery response, in bytes. Defaults to 524 288.
+    pub fn max_jwks_bytes(mut self, bytes: usize) -> Self {
+        self.cache.max_jwks_bytes = bytes;
+        self
+    }
+
+    /// Checks every option and builds the verifier; errors are `configuration`
+    /// (or `jwks_invalid` for an unusable static JWKS).
+    pub fn build(self) -> Result<Verifier, Error> {
+        let VerifierBuilder {
+            mut keys,
+            mut policy,
+            algorithms,
+            cache,
+        } = self;
+        let spec = match keys.len() {
+            1 => keys.remove(0),
+            0 => {
+                return Err(Error::config(
+                    "no key source: give one of jwks_url, discover, jwks_json, pem or secret",
+                ))
+            }
+            _ => {
+                let names: Vec<_> = keys.iter().map(KeySpec::option_name).collect();
+                return Err(Error::config(format!(
+                    "give exactly one key source; found {}",
+                    names.join(", ")
+                )));
+            }
+        };
+        policy.algorithms = match &algorithms {
+            Some(list) if list.is_empty() => {
+                return Err(Error::config(
+                    "algorithms is empty; list at least one or leave it unset",
+                ))
+            }
+            Some(list) => AlgorithmSet::of(list.iter().copied()),
+            None if matches!(spec, KeySpec::Secret(_)) => return Err(Error::config(
+                "an HMAC secret needs the HS algorithms listed explicitly, e.g. algorithms [HS256]",
+            )),
+            None => AlgorithmSet::of(Algorithm::ASYMMETRIC),
+        };
+        if policy.max_token_bytes == 0 {
+            return Err(Error::config("max_token_bytes must be positive"));
+        }
+        if policy.required_claims.iter().any(String::is_empty) {
+            return Err(Error::config("required_claims contains an empty name"));
+        }
+        if policy.issuers.iter().any(String::is_empty)
+            || policy.audiences.iter().any(String::is_empty)
+        {
+            return Err(Error::config(
+                "issuer and audience values must be non-empty",
+            ));
+        }
+        if let Clock::Fixed(t) = policy.clock {
+            if !t.is_finite() || t < 0.0 {
+                return Err(Error::config(
+                    "now must be a non-negative number of seconds",
+                ));
+            }
+        }
+        if cache.timeout.is_zero() {
+            return Err(Error::config("timeout must be positive"));
+        }
+        if cache.max_jwks_bytes == 0 {
+            return Err(Error::config("max_jwks_bytes must be positive"));
+        }
+        if cache.min_cache_ttl > cache.max_cache_ttl {
+            return Err(Error::config("the minimum cache TTL exceeds the maximum"));
+        }
+        let source = match spec {
+            KeySpec::JwksJson(json) => Source::Static(Arc::new(KeySet::from_jwks_json(&json)?)),
+            KeySpec::Pem(pem) => Source::Static(Arc::new(KeySet::from_pem(&pem)?)),
+            KeySpec::Secret(secret) => {
+                let keys = KeySet::from_secret(&secret)?;
+                for alg in policy.algorithms.iter().filter(|a| a.is_symmetric()) {
+                    if secret.len() < alg.hmac_min_secret() {
+                        return Err(Error::config(format!(
+                            "the secret is {} bytes; {alg} needs at least {}",
+                            secret.len(),
+                            alg.hmac_min_secret()
+                        )));
+                    }
+                }
+                Source::Static(Arc::new(keys))
+            }
+            KeySpec::JwksUrl(url) => {
+                let url = check_url(&url, "jwks_url").map_err(Error::config)?;
+                Source::Remote(Box::new(JwksCache::new(Location::Jwks(url), cache)?))
+            }
+            KeySpec::Discover(issuer) => {
+                let url: Url = check_url(&issuer, "discover").map_err(Error::config)?;
+                if policy.issuers.is_empty() {
+                    policy.issuers.push(issuer);
+                }
+                Source::Remote(Box::new(JwksCache::new(Location::Discover(url), cache)?))
+            }
+        };
+        if let Source::Static(keys) = &source {
+            if !policy.algorithms.iter().any(|a| keys.supports(a)) {
+                return Err(Error::config(format!(
+                    "no configured key can verify any of the allowed algorithms ({})",
+                    policy.algorithms.names()
+                )));
+            }
+        }
+        if policy.algorithms.is_empty() {
+            return Err(Error::config("no algorithm is allowed"));
+        }
+        Ok(Verifier {
+            inner: Arc::new(Inner { policy, source }),
+        })
+    }
+}

@@ -1,0 +1,27 @@
+//! Signature and policy check with keys already held: synchronous, pure, no I/O.
+
+use crate::claims::Claims;
+use crate::error::Error;
+use crate::keys::KeySet;
+use crate::policy::Policy;
+use crate::token;
+
+/// Verifies `token` against `keys` under `policy`.
+///
+/// The order is fixed so every face of tokenward reports the same code for
+/// the same token: size, syntax, algorithm, `crit`, key and signature, then
+/// `typ` and the claims. Claims are only judged once the signature holds.
+pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Claims, Error> {
+    let parsed = token::parse(token, policy.max_token_bytes)?;
+    let alg = policy.algorithm(&parsed.header.alg)?;
+    policy.check_crit(&parsed.header)?;
+    keys.verify_signature(
+        parsed.header.kid.as_deref(),
+        alg,
+        parsed.signing_input,
+        &parsed.signature,
+    )?;
+    policy.check_header(&parsed.header)?;
+    policy.check_claims(&parsed.claims)?;
+    Ok(Claims::new(parsed.header.raw, parsed.claims, alg))
+}
