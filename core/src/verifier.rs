@@ -101,8 +101,9 @@ impl Verifier {
             Source::Static(keys) => return verify(token, keys, &inner.policy),
             Source::Remote(cache) => cache,
         };
-        let seen = cache.attempts();
         let keys = cache.current().await?;
+        // The attempt that produced `keys`: a later one means fresher keys exist.
+        let seen = cache.attempts();
         match verify(token, &keys, &inner.policy) {
             Err(e) if e.kind() == ErrorCode::KeyNotFound => {
                 let Some(kid) = unknown_kid(token, &keys) else {
