@@ -91,9 +91,7 @@ impl Algorithm {
             | Algorithm::PS256
             | Algorithm::PS384
             | Algorithm::PS512 => Family::Rsa,
-            Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 | Algorithm::ES256K => {
-                Family::Ec
-            }
+            Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 | Algorithm::ES256K => Family::Ec,
             Algorithm::EdDSA => Family::Okp,
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Family::Hmac,
         }
@@ -131,10 +129,7 @@ impl FromStr for Algorithm {
     type Err = UnknownAlgorithm;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Algorithm::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| UnknownAlgorithm(s.to_owned()))
+        Algorithm::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| UnknownAlgorithm(s.to_owned()))
     }
 }
 
@@ -156,15 +151,10 @@ impl AlgorithmSet {
     }
 
     pub(crate) fn iter(self) -> impl Iterator<Item = Algorithm> {
-        Algorithm::ALL
-            .into_iter()
-            .filter(move |a| self.contains(*a))
+        Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
     }
 
     pub(crate) fn names(self) -> String {
-        self.iter()
-            .map(Algorithm::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.iter().map(Algorithm::as_str).collect::<Vec<_>>().join(", ")
     }
 }

@@ -18,11 +18,7 @@ pub struct Claims {
 
 impl Claims {
     pub(crate) fn new(header: JsonObject, claims: JsonObject, algorithm: Algorithm) -> Self {
-        Claims {
-            header,
-            claims,
-            algorithm,
-        }
+        Claims { header, claims, algorithm }
     }
 
     /// `sub`.

@@ -15,11 +15,7 @@ pub(crate) fn configuration_url(issuer: &Url) -> Url {
 
 /// Fetches the discovery document and returns its `jwks_uri`, refusing a
 /// document whose `issuer` is not exactly the issuer asked for (section 4.3).
-pub(crate) async fn resolve(
-    client: &reqwest::Client,
-    issuer: &Url,
-    limit: usize,
-) -> Result<Url, Error> {
+pub(crate) async fn resolve(client: &reqwest::Client, issuer: &Url, limit: usize) -> Result<Url, Error> {
     let url = configuration_url(issuer);
     let response = client
         .get(url.clone())
@@ -29,8 +25,7 @@ pub(crate) async fn resolve(
         .map_err(|e| describe(&url, &e))?;
     let body = read_body(response, &url, limit, "discovery document").await?;
     let invalid = |m: String| Error::new(ErrorCode::JwksInvalid, format!("{url}: {m}"));
-    let doc: Value =
-        serde_json::from_slice(&body).map_err(|e| invalid(format!("not JSON ({e})")))?;
+    let doc: Value = serde_json::from_slice(&body).map_err(|e| invalid(format!("not JSON ({e})")))?;
     let asked = issuer.as_str().trim_end_matches('/');
     match doc.get("issuer").and_then(Value::as_str) {
         Some(found) if found.trim_end_matches('/') == asked => {}

@@ -105,10 +105,7 @@ impl ErrorCode {
     pub fn is_token_problem(self) -> bool {
         !matches!(
             self,
-            ErrorCode::JwksNotLoaded
-                | ErrorCode::JwksFetchFailed
-                | ErrorCode::JwksInvalid
-                | ErrorCode::Configuration
+            ErrorCode::JwksNotLoaded | ErrorCode::JwksFetchFailed | ErrorCode::JwksInvalid | ErrorCode::Configuration
         )
     }
 }
@@ -132,19 +129,11 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            claim: None,
-            message: message.into(),
-        }
+        Error { code, claim: None, message: message.into() }
     }
 
     pub(crate) fn claim(code: ErrorCode, claim: &'static str, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            claim: Some(claim),
-            message: message.into(),
-        }
+        Error { code, claim: Some(claim), message: message.into() }
     }
 
     pub(crate) fn malformed(message: impl Into<String>) -> Self {

@@ -245,13 +245,8 @@ impl JwksCache {
         {
             let mut failure = self.failure();
             let now = Instant::now();
-            if failure
-                .last_kid_refetch
-                .is_some_and(|t| now < t + self.config.cooldown)
-            {
-                self.counters
-                    .cooldown_refusals
-                    .fetch_add(1, Ordering::Relaxed);
+            if failure.last_kid_refetch.is_some_and(|t| now < t + self.config.cooldown) {
+                self.counters.cooldown_refusals.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(kid, "unknown kid; refetch refused during cooldown");
                 return;
             }
@@ -310,10 +305,7 @@ impl JwksCache {
     async fn fetch_and_store(&self, force_full: bool) -> Result<(), Error> {
         let url = self.jwks_url().await?;
         let previous = self.snapshot.load_full();
-        let mut request = self
-            .client
-            .get(url.clone())
-            .header(ACCEPT, "application/jwk-set+json, application/json");
+        let mut request = self.client.get(url.clone()).header(ACCEPT, "application/jwk-set+json, application/json");
         if let Some(etag) = previous.as_ref().and_then(|p| p.etag.as_ref()) {
             if !force_full {
                 request = request.header(IF_NONE_MATCH, etag);
@@ -351,9 +343,7 @@ impl JwksCache {
         if let Some(url) = self.jwks_url.get() {
             return Ok(url.clone());
         }
-        let Location::Discover(issuer) = &self.location else {
-            unreachable!("a JWKS location is set at construction")
-        };
+        let Location::Discover(issuer) = &self.location else { unreachable!("a JWKS location is set at construction") };
         let url = discovery::resolve(&self.client, issuer, self.config.max_jwks_bytes).await?;
         Ok(self.jwks_url.get_or_init(|| url).clone())
     }
@@ -367,10 +357,7 @@ impl JwksCache {
     }
 
     fn last_error(&self) -> Error {
-        self.failure()
-            .last_error
-            .clone()
-            .unwrap_or_else(|| fetch_failed("the key set could not be fetched"))
+        self.failure().last_error.clone().unwrap_or_else(|| fetch_failed("the key set could not be fetched"))
     }
 
     fn stale_error(&self) -> Error {
@@ -396,11 +383,7 @@ fn cache_control_max_age(headers: &HeaderMap) -> Option<Duration> {
             return Some(Duration::ZERO);
         }
         if let Some(n) = lower.strip_prefix("max-age=") {
-            max_age = n
-                .trim_matches('"')
-                .parse::<u64>()
-                .ok()
-                .map(Duration::from_secs);
+            max_age = n.trim_matches('"').parse::<u64>().ok().map(Duration::from_secs);
         }
     }
     max_age
@@ -436,25 +419,16 @@ pub(crate) async fn read_body(
 ) -> Result<Vec<u8>, Error> {
     let status = response.status();
     if status.is_redirection() {
-        let to = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("?");
+        let to = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("?");
         return Err(fetch_failed(format!(
             "GET {url} answered {status} redirecting to {to}; redirects are not followed, configure the final URL"
         )));
     }
     if !status.is_success() {
-        return Err(fetch_failed(format!(
-            "GET {url} answered {status}; expected 200 with the {what}"
-        )));
+        return Err(fetch_failed(format!("GET {url} answered {status}; expected 200 with the {what}")));
     }
-    let too_large = || {
-        fetch_failed(format!(
-            "GET {url}: the {what} is larger than the {limit}-byte limit (max_jwks_bytes)"
-        ))
-    };
+    let too_large =
+        || fetch_failed(format!("GET {url}: the {what} is larger than the {limit}-byte limit (max_jwks_bytes)"));
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }

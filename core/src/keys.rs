@@ -46,18 +46,11 @@ pub(crate) struct Key {
 
 impl Key {
     fn primitive(&self, alg: Algorithm) -> Option<&Primitive> {
-        self.primitives
-            .iter()
-            .find(|(a, _)| *a == alg)
-            .map(|(_, p)| p)
+        self.primitives.iter().find(|(a, _)| *a == alg).map(|(_, p)| p)
     }
 
     fn algorithms(&self) -> String {
-        self.primitives
-            .iter()
-            .map(|(a, _)| a.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.primitives.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>().join(", ")
     }
 
     fn describe(&self) -> String {
@@ -81,9 +74,7 @@ impl Key {
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return Err("\"kid\" is not a string".into()),
         };
-        let label = kid
-            .as_deref()
-            .map_or_else(|| "key without kid".to_owned(), |k| format!("key \"{k}\""));
+        let label = kid.as_deref().map_or_else(|| "key without kid".to_owned(), |k| format!("key \"{k}\""));
         let fail = |why: String| format!("{label}: {why}");
         match obj.get("use") {
             None => {}
@@ -91,34 +82,24 @@ impl Key {
             Some(other) => return Err(fail(format!("\"use\" is {other}, not \"sig\""))),
         }
         if let Some(ops) = obj.get("key_ops") {
-            let ok = ops
-                .as_array()
-                .is_some_and(|a| a.iter().any(|o| o == "verify"));
+            let ok = ops.as_array().is_some_and(|a| a.iter().any(|o| o == "verify"));
             if !ok {
                 return Err(fail("\"key_ops\" does not include \"verify\"".into()));
             }
         }
         let declared = match obj.get("alg") {
             None => None,
-            Some(Value::String(a)) => Some(
-                a.parse::<Algorithm>()
-                    .map_err(|_| fail(format!("unsupported \"alg\" {a}")))?,
-            ),
+            Some(Value::String(a)) => {
+                Some(a.parse::<Algorithm>().map_err(|_| fail(format!("unsupported \"alg\" {a}")))?)
+            }
             Some(_) => return Err(fail("\"alg\" is not a string".into())),
         };
         let member = |name: &str| -> Result<Vec<u8>, String> {
-            let text = obj
-                .get(name)
-                .and_then(Value::as_str)
-                .ok_or_else(|| fail(format!("missing member \"{name}\"")))?;
-            JWK_B64
-                .decode(text)
-                .map_err(|_| fail(format!("member \"{name}\" is not base64url")))
+            let text =
+                obj.get(name).and_then(Value::as_str).ok_or_else(|| fail(format!("missing member \"{name}\"")))?;
+            JWK_B64.decode(text).map_err(|_| fail(format!("member \"{name}\" is not base64url")))
         };
-        let kty = obj
-            .get("kty")
-            .and_then(Value::as_str)
-            .ok_or_else(|| fail("missing \"kty\"".into()))?;
+        let kty = obj.get("kty").and_then(Value::as_str).ok_or_else(|| fail("missing \"kty\"".into()))?;
         let mut key = match kty {
             "RSA" => rsa_key(&member("n")?, &member("e")?, declared).map_err(fail)?,
             "EC" => {
@@ -128,9 +109,7 @@ impl Key {
             "OKP" => {
                 let crv = obj.get("crv").and_then(Value::as_str).unwrap_or("");
                 if crv != "Ed25519" {
-                    return Err(fail(format!(
-                        "OKP curve \"{crv}\" is not supported (only Ed25519)"
-                    )));
+                    return Err(fail(format!("OKP curve \"{crv}\" is not supported (only Ed25519)")));
                 }
                 ed25519_key(&member("x")?).map_err(fail)?
             }
@@ -139,10 +118,7 @@ impl Key {
         };
         if let Some(alg) = declared {
             if key.primitive(alg).is_none() {
-                return Err(fail(format!(
-                    "\"alg\" {alg} does not fit {}",
-                    key.describe()
-                )));
+                return Err(fail(format!("\"alg\" {alg} does not fit {}", key.describe())));
             }
             key.primitives.retain(|(a, _)| *a == alg);
         }
@@ -153,13 +129,9 @@ impl Key {
 
 fn rsa_key(n: &[u8], e: &[u8], only: Option<Algorithm>) -> Result<Key, String> {
     let n = strip_leading_zeros(n);
-    let bits = n.first().map_or(0, |top| {
-        (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize)
-    });
+    let bits = n.first().map_or(0, |top| (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize));
     if bits < MIN_RSA_BITS {
-        return Err(format!(
-            "RSA modulus is {bits} bits; at least {MIN_RSA_BITS} are required"
-        ));
+        return Err(format!("RSA modulus is {bits} bits; at least {MIN_RSA_BITS} are required"));
     }
     rsa_from_der(&rsa_public_key_der(n, strip_leading_zeros(e)), only)
 }
@@ -179,24 +151,13 @@ fn rsa_from_der(der: &[u8], only: Option<Algorithm>) -> Result<Key, String> {
         if only.is_some_and(|o| o != alg) {
             continue;
         }
-        let parsed =
-            ParsedPublicKey::new(params, der).map_err(|e| format!("invalid RSA key ({e})"))?;
+        let parsed = ParsedPublicKey::new(params, der).map_err(|e| format!("invalid RSA key ({e})"))?;
         primitives.push((alg, Primitive::Public(parsed)));
     }
-    Ok(Key {
-        kid: None,
-        family: Family::Rsa,
-        primitives,
-    })
+    Ok(Key { kid: None, family: Family::Rsa, primitives })
 }
 
-fn ec_curve(
-    crv: &str,
-) -> Option<(
-    Algorithm,
-    &'static signature::EcdsaVerificationAlgorithm,
-    usize,
-)> {
+fn ec_curve(crv: &str) -> Option<(Algorithm, &'static signature::EcdsaVerificationAlgorithm, usize)> {
     Some(match crv {
         "P-256" => (Algorithm::ES256, &signature::ECDSA_P256_SHA256_FIXED, 32),
         "P-384" => (Algorithm::ES384, &signature::ECDSA_P384_SHA384_FIXED, 48),
@@ -207,8 +168,7 @@ fn ec_curve(
 }
 
 fn ec_key(crv: &str, x: &[u8], y: &[u8]) -> Result<Key, String> {
-    let (alg, verify_alg, size) =
-        ec_curve(crv).ok_or_else(|| format!("EC curve \"{crv}\" is not supported"))?;
+    let (alg, verify_alg, size) = ec_curve(crv).ok_or_else(|| format!("EC curve \"{crv}\" is not supported"))?;
     if x.len() != size || y.len() != size {
         return Err(format!("{crv} coordinates must be {size} bytes each"));
     }
@@ -216,26 +176,16 @@ fn ec_key(crv: &str, x: &[u8], y: &[u8]) -> Result<Key, String> {
     point.push(0x04);
     point.extend_from_slice(x);
     point.extend_from_slice(y);
-    let parsed = ParsedPublicKey::new(verify_alg, &point)
-        .map_err(|_| format!("the point is not on curve {crv}"))?;
-    Ok(Key {
-        kid: None,
-        family: Family::Ec,
-        primitives: vec![(alg, Primitive::Public(parsed))],
-    })
+    let parsed = ParsedPublicKey::new(verify_alg, &point).map_err(|_| format!("the point is not on curve {crv}"))?;
+    Ok(Key { kid: None, family: Family::Ec, primitives: vec![(alg, Primitive::Public(parsed))] })
 }
 
 fn ed25519_key(x: &[u8]) -> Result<Key, String> {
     if x.len() != 32 {
         return Err("an Ed25519 public key is 32 bytes".into());
     }
-    let parsed = ParsedPublicKey::new(&signature::ED25519, x)
-        .map_err(|e| format!("invalid Ed25519 key ({e})"))?;
-    Ok(Key {
-        kid: None,
-        family: Family::Okp,
-        primitives: vec![(Algorithm::EdDSA, Primitive::Public(parsed))],
-    })
+    let parsed = ParsedPublicKey::new(&signature::ED25519, x).map_err(|e| format!("invalid Ed25519 key ({e})"))?;
+    Ok(Key { kid: None, family: Family::Okp, primitives: vec![(Algorithm::EdDSA, Primitive::Public(parsed))] })
 }
 
 fn hmac_key(secret: &[u8]) -> Result<Key, String> {
@@ -249,16 +199,9 @@ fn hmac_key(secret: &[u8]) -> Result<Key, String> {
     .map(|(alg, h)| (alg, Primitive::Hmac(Box::new(hmac::Key::new(h, secret)))))
     .collect();
     if primitives.is_empty() {
-        return Err(format!(
-            "HMAC secret is {} bytes; HS256 needs at least 32",
-            secret.len()
-        ));
+        return Err(format!("HMAC secret is {} bytes; HS256 needs at least 32", secret.len()));
     }
-    Ok(Key {
-        kid: None,
-        family: Family::Hmac,
-        primitives,
-    })
+    Ok(Key { kid: None, family: Family::Hmac, primitives })
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
@@ -282,10 +225,7 @@ fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
             out.push(len as u8);
         } else {
             let bytes = len.to_be_bytes();
-            let skip = bytes
-                .iter()
-                .position(|b| *b != 0)
-                .unwrap_or(bytes.len() - 1);
+            let skip = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
             out.push(0x80 | (bytes.len() - skip) as u8);
             out.extend_from_slice(&bytes[skip..]);
         }
@@ -309,10 +249,7 @@ pub struct KeySet {
 
 impl std::fmt::Debug for KeySet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeySet")
-            .field("kids", &self.kids())
-            .field("skipped", &self.skipped)
-            .finish()
+        f.debug_struct("KeySet").field("kids", &self.kids()).field("skipped", &self.skipped).finish()
     }
 }
 
@@ -321,18 +258,12 @@ impl KeySet {
     /// used are skipped and listed in [`KeySet::skipped`]; a set left with no
     /// usable key is `jwks_invalid`.
     pub fn from_jwks_json(json: &[u8]) -> Result<KeySet, Error> {
-        let doc: Value = serde_json::from_slice(json).map_err(|e| {
-            Error::new(
-                ErrorCode::JwksInvalid,
-                format!("the key set is not JSON: {e}"),
-            )
-        })?;
-        let entries = doc.get("keys").and_then(Value::as_array).ok_or_else(|| {
-            Error::new(
-                ErrorCode::JwksInvalid,
-                "the key set is not an object with a \"keys\" array",
-            )
-        })?;
+        let doc: Value = serde_json::from_slice(json)
+            .map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("the key set is not JSON: {e}")))?;
+        let entries = doc
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::new(ErrorCode::JwksInvalid, "the key set is not an object with a \"keys\" array"))?;
         let mut set = KeySet::default();
         for entry in entries {
             match Key::from_jwk(entry) {
@@ -357,8 +288,7 @@ impl KeySet {
     /// One public key in PEM: `PUBLIC KEY` (SubjectPublicKeyInfo) for RSA,
     /// EC (P-256, P-384, P-521, secp256k1) or Ed25519, or `RSA PUBLIC KEY`.
     pub fn from_pem(pem_text: &str) -> Result<KeySet, Error> {
-        let block = pem::parse(pem_text)
-            .map_err(|e| Error::config(format!("the PEM key cannot be read: {e}")))?;
+        let block = pem::parse(pem_text).map_err(|e| Error::config(format!("the PEM key cannot be read: {e}")))?;
         let der = block.contents();
         let key = match block.tag() {
             "RSA PUBLIC KEY" => {
@@ -373,26 +303,16 @@ impl KeySet {
                     "the PEM block is a {tag}; give the public key, never the private one"
                 )))
             }
-            tag => {
-                return Err(Error::config(format!(
-                    "unsupported PEM block \"{tag}\"; expected PUBLIC KEY"
-                )))
-            }
+            tag => return Err(Error::config(format!("unsupported PEM block \"{tag}\"; expected PUBLIC KEY"))),
         };
-        Ok(KeySet {
-            keys: vec![key],
-            skipped: Vec::new(),
-        })
+        Ok(KeySet { keys: vec![key], skipped: Vec::new() })
     }
 
     /// An HMAC secret. Each HS algorithm is enabled only if the secret is at
     /// least as long as its hash (RFC 7518 section 3.2).
     pub fn from_secret(secret: &[u8]) -> Result<KeySet, Error> {
         let key = hmac_key(secret).map_err(Error::config)?;
-        Ok(KeySet {
-            keys: vec![key],
-            skipped: Vec::new(),
-        })
+        Ok(KeySet { keys: vec![key], skipped: Vec::new() })
     }
 
     pub fn len(&self) -> usize {
@@ -436,20 +356,13 @@ impl KeySet {
         if primitive.verify(message, signature) {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorCode::InvalidSignature,
-                format!("the {alg} signature does not verify"),
-            ))
+            Err(Error::new(ErrorCode::InvalidSignature, format!("the {alg} signature does not verify")))
         }
     }
 
     fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Primitive, Error> {
         if let Some(kid) = kid {
-            let mut named = self
-                .keys
-                .iter()
-                .filter(|k| k.kid.as_deref() == Some(kid))
-                .peekable();
+            let mut named = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid)).peekable();
             if named.peek().is_some() {
                 let mut first = None;
                 for key in named {
@@ -459,20 +372,14 @@ impl KeySet {
                     first.get_or_insert(key);
                 }
                 let key = first.expect("peeked");
-                return Err(Error::new(
-                    ErrorCode::KeyNotFound,
-                    format!("{}; it cannot verify {alg}", key.describe()),
-                ));
+                return Err(Error::new(ErrorCode::KeyNotFound, format!("{}; it cannot verify {alg}", key.describe())));
             }
             // A key configured without a kid (PEM, secret) still serves tokens that carry one.
             let unnamed: Vec<_> = self.keys.iter().filter(|k| k.kid.is_none()).collect();
             if unnamed.is_empty() {
                 return Err(Error::new(
                     ErrorCode::KeyNotFound,
-                    format!(
-                        "no key has kid \"{kid}\" (held: {})",
-                        self.kids().join(", ")
-                    ),
+                    format!("no key has kid \"{kid}\" (held: {})", self.kids().join(", ")),
                 ));
             }
             return self.only_key_for(unnamed.into_iter(), alg, Some(kid));
@@ -506,9 +413,7 @@ impl KeySet {
 
 fn check_rsa_bits(bits: usize) -> Result<(), Error> {
     if bits < MIN_RSA_BITS {
-        return Err(Error::config(format!(
-            "RSA key is {bits} bits; at least {MIN_RSA_BITS} are required"
-        )));
+        return Err(Error::config(format!("RSA key is {bits} bits; at least {MIN_RSA_BITS} are required")));
     }
     Ok(())
 }
@@ -521,11 +426,7 @@ fn spki_key(der: &[u8]) -> Result<Key, Error> {
     for crv in ["P-256", "P-384", "P-521", "secp256k1"] {
         let (alg, verify_alg, _) = ec_curve(crv).expect("known curve");
         if let Ok(parsed) = ParsedPublicKey::new(verify_alg, der) {
-            return Ok(Key {
-                kid: None,
-                family: Family::Ec,
-                primitives: vec![(alg, Primitive::Public(parsed))],
-            });
+            return Ok(Key { kid: None, family: Family::Ec, primitives: vec![(alg, Primitive::Public(parsed))] });
         }
     }
     let ed: &'static dyn VerificationAlgorithm = &signature::ED25519;
@@ -536,7 +437,5 @@ fn spki_key(der: &[u8]) -> Result<Key, Error> {
             primitives: vec![(Algorithm::EdDSA, Primitive::Public(parsed))],
         });
     }
-    Err(Error::config(
-        "the PEM public key is not RSA, EC (P-256, P-384, P-521, secp256k1) or Ed25519",
-    ))
+    Err(Error::config("the PEM public key is not RSA, EC (P-256, P-384, P-521, secp256k1) or Ed25519"))
 }

@@ -27,9 +27,7 @@ pub enum Clock {
 impl Clock {
     pub fn now(self) -> f64 {
         match self {
-            Clock::System => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0.0, |d| d.as_secs_f64()),
+            Clock::System => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64()),
             Clock::Fixed(t) => t,
         }
     }
@@ -90,10 +88,7 @@ impl Policy {
             Ok(alg) => Err(Error::claim(
                 ErrorCode::AlgorithmNotAllowed,
                 "alg",
-                format!(
-                    "alg {alg} is not allowed; this verifier accepts {}",
-                    self.algorithms.names()
-                ),
+                format!("alg {alg} is not allowed; this verifier accepts {}", self.algorithms.names()),
             )),
             Err(_) if name.eq_ignore_ascii_case("none") => Err(Error::claim(
                 ErrorCode::AlgorithmNotAllowed,
@@ -115,10 +110,7 @@ impl Policy {
             Some(names) => Err(Error::claim(
                 ErrorCode::UnsupportedCriticalHeader,
                 "crit",
-                format!(
-                    "the token marks {} as critical; tokenward supports no critical extensions",
-                    quoted(names)
-                ),
+                format!("the token marks {} as critical; tokenward supports no critical extensions", quoted(names)),
             )),
         }
     }
@@ -127,10 +119,7 @@ impl Policy {
         let Some(expected) = &self.typ else {
             return Ok(());
         };
-        let matches = header
-            .typ
-            .as_deref()
-            .is_some_and(|found| media_type_eq(found, expected));
+        let matches = header.typ.as_deref().is_some_and(|found| media_type_eq(found, expected));
         if matches {
             return Ok(());
         }
@@ -165,12 +154,7 @@ impl Policy {
                 return Err(Error::claim(
                     ErrorCode::TokenExpired,
                     "exp",
-                    format!(
-                        "the token expired at {} ({}s ago, leeway {}s)",
-                        exp,
-                        secs(now - exp),
-                        secs(leeway)
-                    ),
+                    format!("the token expired at {} ({}s ago, leeway {}s)", exp, secs(now - exp), secs(leeway)),
                 ));
             }
         }
@@ -215,11 +199,7 @@ impl Policy {
                 return Err(Error::claim(
                     ErrorCode::TokenTooOld,
                     "iat",
-                    format!(
-                        "the token is {}s old; max_age is {}s",
-                        secs(age),
-                        secs(max_age.as_secs_f64())
-                    ),
+                    format!("the token is {}s old; max_age is {}s", secs(age), secs(max_age.as_secs_f64())),
                 ));
             }
         }
@@ -227,11 +207,7 @@ impl Policy {
         self.check_audience(claims)?;
         if let Some(sub) = claims.get("sub") {
             if !sub.is_string() {
-                return Err(Error::claim(
-                    ErrorCode::InvalidClaim,
-                    "sub",
-                    "\"sub\" must be a string",
-                ));
+                return Err(Error::claim(ErrorCode::InvalidClaim, "sub", "\"sub\" must be a string"));
             }
         }
         Ok(())
@@ -245,10 +221,7 @@ impl Policy {
             return Err(Error::claim(
                 ErrorCode::InvalidClaim,
                 name,
-                format!(
-                    "\"{name}\" must be a number of seconds since the epoch; found {}",
-                    json_type(value)
-                ),
+                format!("\"{name}\" must be a number of seconds since the epoch; found {}", json_type(value)),
             ));
         };
         if seconds > MILLISECONDS_THRESHOLD {
@@ -275,20 +248,13 @@ impl Policy {
             None => Err(Error::claim(
                 ErrorCode::MissingClaim,
                 "iss",
-                format!(
-                    "the token has no \"iss\"; expected {}",
-                    quoted(&self.issuers)
-                ),
+                format!("the token has no \"iss\"; expected {}", quoted(&self.issuers)),
             )),
             Some(Value::String(iss)) if self.issuers.iter().any(|i| i == iss) => Ok(()),
             Some(Value::String(iss)) => Err(Error::claim(
                 ErrorCode::InvalidIssuer,
                 "iss",
-                format!(
-                    "iss is \"{}\"; expected {}",
-                    truncate(iss),
-                    quoted(&self.issuers)
-                ),
+                format!("iss is \"{}\"; expected {}", truncate(iss), quoted(&self.issuers)),
             )),
             Some(other) => Err(Error::claim(
                 ErrorCode::InvalidClaim,
@@ -305,10 +271,7 @@ impl Policy {
                 return Err(Error::claim(
                     ErrorCode::MissingClaim,
                     "aud",
-                    format!(
-                        "the token has no \"aud\"; expected {}",
-                        quoted(&self.audiences)
-                    ),
+                    format!("the token has no \"aud\"; expected {}", quoted(&self.audiences)),
                 ))
             }
             Some(Value::String(s)) => vec![s.as_str()],
@@ -319,10 +282,7 @@ impl Policy {
                 return Err(Error::claim(
                     ErrorCode::InvalidClaim,
                     "aud",
-                    format!(
-                        "\"aud\" must be a string or an array of strings; found {}",
-                        json_type(other)
-                    ),
+                    format!("\"aud\" must be a string or an array of strings; found {}", json_type(other)),
                 ))
             }
         };
@@ -343,11 +303,7 @@ impl Policy {
         Err(Error::claim(
             ErrorCode::InvalidAudience,
             "aud",
-            format!(
-                "aud is {}; expected one of {}",
-                quoted(&found),
-                quoted(&self.audiences)
-            ),
+            format!("aud is {}; expected one of {}", quoted(&found), quoted(&self.audiences)),
         ))
     }
 }
@@ -356,9 +312,7 @@ impl Policy {
 fn media_type_eq(found: &str, expected: &str) -> bool {
     fn bare(s: &str) -> &str {
         let lower_prefix = "application/";
-        if s.len() > lower_prefix.len()
-            && s[..lower_prefix.len()].eq_ignore_ascii_case(lower_prefix)
-        {
+        if s.len() > lower_prefix.len() && s[..lower_prefix.len()].eq_ignore_ascii_case(lower_prefix) {
             &s[lower_prefix.len()..]
         } else {
             s
@@ -386,10 +340,7 @@ fn interned(name: &str) -> &'static str {
     use std::collections::HashSet;
     use std::sync::{Mutex, OnceLock};
     static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut names = NAMES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut names = NAMES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     if let Some(existing) = names.get(name) {
         return existing;
     }
@@ -431,11 +382,7 @@ fn truncate(s: &str) -> String {
 }
 
 fn quoted<S: AsRef<str>>(items: &[S]) -> String {
-    let parts: Vec<String> = items
-        .iter()
-        .take(5)
-        .map(|s| format!("\"{}\"", truncate(s.as_ref())))
-        .collect();
+    let parts: Vec<String> = items.iter().take(5).map(|s| format!("\"{}\"", truncate(s.as_ref()))).collect();
     let mut out = format!("[{}]", parts.join(", "));
     if items.len() > 5 {
         out.insert_str(out.len() - 1, ", ...");

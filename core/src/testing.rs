@@ -53,8 +53,7 @@ impl TestKey {
             | Algorithm::PS256
             | Algorithm::PS384
             | Algorithm::PS512 => {
-                let pair =
-                    rsa::KeyPair::generate(rsa::KeySize::Rsa2048).expect("RSA key generation");
+                let pair = rsa::KeyPair::generate(rsa::KeySize::Rsa2048).expect("RSA key generation");
                 let public = pair.public_key();
                 let jwk = json!({
                     "kty": "RSA",
@@ -69,11 +68,7 @@ impl TestKey {
                     Algorithm::ES256 => (&signature::ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32),
                     Algorithm::ES384 => (&signature::ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48),
                     Algorithm::ES512 => (&signature::ECDSA_P521_SHA512_FIXED_SIGNING, "P-521", 66),
-                    _ => (
-                        &signature::ECDSA_P256K1_SHA256_FIXED_SIGNING,
-                        "secp256k1",
-                        32,
-                    ),
+                    _ => (&signature::ECDSA_P256K1_SHA256_FIXED_SIGNING, "secp256k1", 32),
                 };
                 let pair = signature::EcdsaKeyPair::generate(signing).expect("EC key generation");
                 let point = pair.public_key().as_ref();
@@ -88,8 +83,7 @@ impl TestKey {
             }
             Algorithm::EdDSA => {
                 let pair = signature::Ed25519KeyPair::generate().expect("Ed25519 key generation");
-                let jwk =
-                    json!({"kty": "OKP", "crv": "Ed25519", "x": b64(pair.public_key().as_ref())});
+                let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": b64(pair.public_key().as_ref())});
                 let der = pair.public_key().as_der().ok().map(|d| d.as_ref().to_vec());
                 (Signer::Ed(pair), jwk, der)
             }
@@ -102,24 +96,14 @@ impl TestKey {
                     _ => hmac::HMAC_SHA512,
                 };
                 let jwk = json!({"kty": "oct", "k": b64(&secret)});
-                (
-                    Signer::Hmac(Box::new(hmac::Key::new(digest, &secret))),
-                    jwk,
-                    None,
-                )
+                (Signer::Hmac(Box::new(hmac::Key::new(digest, &secret))), jwk, None)
             }
         };
         jwk["kid"] = json!(kid);
         jwk["alg"] = json!(alg.as_str());
         jwk["use"] = json!("sig");
         let public_pem = der.map(|d| pem::encode(&pem::Pem::new("PUBLIC KEY", d)));
-        TestKey {
-            kid,
-            alg,
-            signer,
-            jwk,
-            public_pem,
-        }
+        TestKey { kid, alg, signer, jwk, public_pem }
     }
 
     fn sign(&self, alg: Algorithm, message: &[u8]) -> Vec<u8> {
@@ -135,15 +119,10 @@ impl TestKey {
                     _ => &signature::RSA_PKCS1_SHA256,
                 };
                 let mut sig = vec![0; pair.public_modulus_len()];
-                pair.sign(padding, &rng, message, &mut sig)
-                    .expect("RSA signing");
+                pair.sign(padding, &rng, message, &mut sig).expect("RSA signing");
                 sig
             }
-            Signer::Ec(pair) => pair
-                .sign(&rng, message)
-                .expect("ECDSA signing")
-                .as_ref()
-                .to_vec(),
+            Signer::Ec(pair) => pair.sign(&rng, message).expect("ECDSA signing").as_ref().to_vec(),
             Signer::Ed(pair) => pair.sign(message).as_ref().to_vec(),
             Signer::Hmac(key) => hmac::sign(key, message).as_ref().to_vec(),
         }
@@ -232,10 +211,7 @@ impl TestIssuer {
             }),
             stopping: AtomicBool::new(false),
         });
-        let issuer = TestIssuer {
-            shared: shared.clone(),
-            addr,
-        };
+        let issuer = TestIssuer { shared: shared.clone(), addr };
         for alg in algorithms {
             issuer.add_key(*alg);
         }
@@ -303,12 +279,7 @@ impl TestIssuer {
 
     /// The `kid`s published now, oldest first.
     pub fn kids(&self) -> Vec<String> {
-        self.shared
-            .state()
-            .keys
-            .iter()
-            .map(|k| k.kid.clone())
-            .collect()
+        self.shared.state().keys.iter().map(|k| k.kid.clone()).collect()
     }
 
     /// The JWKS document served now.
@@ -318,13 +289,7 @@ impl TestIssuer {
 
     /// The public key of `kid` as PEM (`None` for HMAC keys).
     pub fn public_key_pem(&self, kid: &str) -> Option<String> {
-        self.shared
-            .state()
-            .keys
-            .iter()
-            .find(|k| k.kid == kid)?
-            .public_pem
-            .clone()
+        self.shared.state().keys.iter().find(|k| k.kid == kid)?.public_pem.clone()
     }
 
     /// Mints a token with the newest key: the given claims over
@@ -334,27 +299,18 @@ impl TestIssuer {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        self.mint_with(Mint {
-            claims,
-            ..Mint::default()
-        })
+        self.mint_with(Mint { claims, ..Mint::default() })
     }
 
     /// Mints a token with full control of header, claims, key and algorithm.
     pub fn mint_with(&self, mint: Mint) -> String {
         let state = self.shared.state();
         let key = match &mint.kid {
-            Some(kid) => state
-                .keys
-                .iter()
-                .find(|k| &k.kid == kid)
-                .expect("no key with that kid"),
+            Some(kid) => state.keys.iter().find(|k| &k.kid == kid).expect("no key with that kid"),
             None => state.keys.last().expect("the issuer has no key"),
         };
         let alg = mint.alg.unwrap_or(key.alg);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut header = Map::new();
         header.insert("alg".into(), json!(alg.as_str()));
         header.insert("typ".into(), json!("JWT"));
@@ -433,21 +389,11 @@ fn serve(shared: &Shared, base: &str, mut stream: TcpStream) {
             "jwks_uri": behavior.discovery_jwks_uri.clone().unwrap_or_else(|| format!("{base}{JWKS_PATH}")),
             "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
         });
-        respond(
-            &mut stream,
-            "200 OK",
-            &[],
-            &serde_json::to_vec(&doc).unwrap_or_default(),
-        );
+        respond(&mut stream, "200 OK", &[], &serde_json::to_vec(&doc).unwrap_or_default());
         return;
     }
     if path != JWKS_PATH {
-        respond(
-            &mut stream,
-            "404 Not Found",
-            &[],
-            b"{\"error\":\"not found\"}",
-        );
+        respond(&mut stream, "404 Not Found", &[], b"{\"error\":\"not found\"}");
         return;
     }
     if !behavior.delay.is_zero() {
@@ -462,12 +408,7 @@ fn serve(shared: &Shared, base: &str, mut stream: TcpStream) {
         return;
     }
     if let Some(status) = behavior.status {
-        respond(
-            &mut stream,
-            &format!("{status} Test Status"),
-            &[],
-            b"{\"error\":\"test status\"}",
-        );
+        respond(&mut stream, &format!("{status} Test Status"), &[], b"{\"error\":\"test status\"}");
         return;
     }
     let mut headers = Vec::new();
@@ -483,10 +424,7 @@ fn serve(shared: &Shared, base: &str, mut stream: TcpStream) {
         }
         headers.push(("ETag", etag));
     }
-    let body = behavior
-        .body
-        .clone()
-        .unwrap_or_else(|| serde_json::to_vec(&jwks).unwrap_or_default());
+    let body = behavior.body.clone().unwrap_or_else(|| serde_json::to_vec(&jwks).unwrap_or_default());
     respond(&mut stream, "200 OK", &headers, &body);
 }
 
@@ -506,9 +444,7 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, Option<String>)> {
     let path = lines.next()?.split(' ').nth(1)?.to_owned();
     let if_none_match = lines.find_map(|line| {
         let (name, value) = line.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("if-none-match")
-            .then(|| value.trim().to_owned())
+        name.trim().eq_ignore_ascii_case("if-none-match").then(|| value.trim().to_owned())
     });
     Some((path, if_none_match))
 }

@@ -58,35 +58,23 @@ pub struct UnverifiedToken {
 /// picking an issuer. Parsing is as strict as in verification.
 pub fn decode_unverified(token: &str) -> Result<UnverifiedToken, Error> {
     let parsed = parse(token, DEFAULT_MAX_TOKEN_BYTES)?;
-    Ok(UnverifiedToken {
-        header: parsed.header.raw,
-        claims: parsed.claims,
-    })
+    Ok(UnverifiedToken { header: parsed.header.raw, claims: parsed.claims })
 }
 
 pub(crate) fn parse(token: &str, max_bytes: usize) -> Result<ParsedToken<'_>, Error> {
     if token.len() > max_bytes {
         return Err(Error::new(
             crate::ErrorCode::TokenTooLarge,
-            format!(
-                "token is {} bytes; the limit is {max_bytes} bytes",
-                token.len()
-            ),
+            format!("token is {} bytes; the limit is {max_bytes} bytes", token.len()),
         ));
     }
     let bytes = token.as_bytes();
-    let mut dots = bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'.')
-        .map(|(i, _)| i);
+    let mut dots = bytes.iter().enumerate().filter(|(_, b)| **b == b'.').map(|(i, _)| i);
     let (first, second) = match (dots.next(), dots.next(), dots.next()) {
         (Some(a), Some(b), None) => (a, b),
         _ => {
             let segments = bytes.iter().filter(|b| **b == b'.').count() + 1;
-            return Err(Error::malformed(format!(
-                "a compact JWS has 3 dot-separated segments; found {segments}"
-            )));
+            return Err(Error::malformed(format!("a compact JWS has 3 dot-separated segments; found {segments}")));
         }
     };
     let header_bytes = decode_segment(&bytes[..first], "header")?;
@@ -95,23 +83,15 @@ pub(crate) fn parse(token: &str, max_bytes: usize) -> Result<ParsedToken<'_>, Er
     let raw_header = parse_object(&header_bytes, "header")?;
     let header = Header::from_raw(raw_header)?;
     let claims = parse_object(&claims_bytes, "payload")?;
-    Ok(ParsedToken {
-        signing_input: &bytes[..second],
-        header,
-        claims,
-        signature,
-    })
+    Ok(ParsedToken { signing_input: &bytes[..second], header, claims, signature })
 }
 
 fn decode_segment(segment: &[u8], what: &str) -> Result<Vec<u8>, Error> {
     if segment.is_empty() && what != "signature" {
         return Err(Error::malformed(format!("the {what} segment is empty")));
     }
-    B64.decode(segment).map_err(|e| {
-        Error::malformed(format!(
-            "the {what} segment is not canonical unpadded base64url ({e})"
-        ))
-    })
+    B64.decode(segment)
+        .map_err(|e| Error::malformed(format!("the {what} segment is not canonical unpadded base64url ({e})")))
 }
 
 fn parse_object(bytes: &[u8], what: &str) -> Result<JsonObject, Error> {
@@ -122,9 +102,7 @@ fn parse_object(bytes: &[u8], what: &str) -> Result<JsonObject, Error> {
         .map_err(|e| Error::malformed(format!("the {what} is not a valid JSON object: {e}")))?;
     match object {
         Value::Object(map) => Ok(map),
-        _ => Err(Error::malformed(format!(
-            "the {what} must be a JSON object"
-        ))),
+        _ => Err(Error::malformed(format!("the {what} must be a JSON object"))),
     }
 }
 
@@ -146,19 +124,9 @@ impl Header {
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| Error::malformed("header \"crit\" must list strings"))?,
             ),
-            Some(_) => {
-                return Err(Error::malformed(
-                    "header \"crit\" must be a non-empty array of names",
-                ))
-            }
+            Some(_) => return Err(Error::malformed("header \"crit\" must be a non-empty array of names")),
         };
-        Ok(Header {
-            alg,
-            kid,
-            typ,
-            crit,
-            raw,
-        })
+        Ok(Header { alg, kid, typ, crit, raw })
     }
 }
 
@@ -166,9 +134,7 @@ fn optional_string(raw: &JsonObject, name: &str) -> Result<Option<String>, Error
     match raw.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::malformed(format!(
-            "header \"{name}\" must be a string"
-        ))),
+        Some(_) => Err(Error::malformed(format!("header \"{name}\" must be a string"))),
     }
 }
 
@@ -231,13 +197,23 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
+            let value = access.next_value_seed(StrictVisitor)?;
+            if let Some(key) = insert_new(&mut map, key, value) {
                 return Err(de::Error::custom(format!("duplicate member \"{key}\"")));
             }
-            let value = access.next_value_seed(StrictVisitor)?;
-            map.insert(key, value);
         }
         Ok(Value::Object(map))
+    }
+}
+
+/// Inserts unless the key is taken; returns the key back if it was.
+fn insert_new(map: &mut JsonObject, key: String, value: Value) -> Option<String> {
+    match map.entry(key) {
+        serde_json::map::Entry::Vacant(slot) => {
+            slot.insert(value);
+            None
+        }
+        serde_json::map::Entry::Occupied(taken) => Some(taken.key().clone()),
     }
 }
 
@@ -251,18 +227,10 @@ mod tests {
 
     #[test]
     fn refuses_duplicate_members_at_any_depth() {
-        let token = format!(
-            "{}.{}.",
-            enc(r#"{"alg":"ES256"}"#),
-            enc(r#"{"a":{"b":1,"b":2}}"#)
-        );
+        let token = format!("{}.{}.", enc(r#"{"alg":"ES256"}"#), enc(r#"{"a":{"b":1,"b":2}}"#));
         let err = parse(&token, DEFAULT_MAX_TOKEN_BYTES).unwrap_err();
         assert_eq!(err.code(), "malformed");
-        assert!(
-            err.message().contains("duplicate member \"b\""),
-            "{}",
-            err.message()
-        );
+        assert!(err.message().contains("duplicate member \"b\""), "{}", err.message());
     }
 
     #[test]
@@ -276,18 +244,12 @@ mod tests {
     #[test]
     fn refuses_trailing_data_after_the_object() {
         let token = format!("{}.{}.", enc(r#"{"alg":"ES256"}"#), enc(r#"{"a":1} x"#));
-        assert_eq!(
-            parse(&token, DEFAULT_MAX_TOKEN_BYTES).unwrap_err().code(),
-            "malformed"
-        );
+        assert_eq!(parse(&token, DEFAULT_MAX_TOKEN_BYTES).unwrap_err().code(), "malformed");
     }
 
     #[test]
     fn checks_size_before_decoding() {
         let token = "!".repeat(DEFAULT_MAX_TOKEN_BYTES + 1);
-        assert_eq!(
-            parse(&token, DEFAULT_MAX_TOKEN_BYTES).unwrap_err().code(),
-            "token_too_large"
-        );
+        assert_eq!(parse(&token, DEFAULT_MAX_TOKEN_BYTES).unwrap_err().code(), "token_too_large");
     }
 }

@@ -33,9 +33,7 @@ pub struct Verifier {
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Verifier")
-            .field("policy", &self.inner.policy)
-            .finish_non_exhaustive()
+        f.debug_struct("Verifier").field("policy", &self.inner.policy).finish_non_exhaustive()
     }
 }
 
@@ -70,12 +68,7 @@ pub struct VerifierBuilder {
 
 impl Verifier {
     pub fn builder() -> VerifierBuilder {
-        VerifierBuilder {
-            keys: Vec::new(),
-            policy: Policy::default(),
-            algorithms: None,
-            cache: CacheConfig::default(),
-        }
+        VerifierBuilder { keys: Vec::new(), policy: Policy::default(), algorithms: None, cache: CacheConfig::default() }
     }
 
     /// The rules this verifier applies.
@@ -144,12 +137,7 @@ impl Verifier {
 
 /// The token's `kid`, if the held keys do not have it.
 fn unknown_kid(token: &str, keys: &KeySet) -> Option<String> {
-    let kid = token::decode_unverified(token)
-        .ok()?
-        .header
-        .get("kid")?
-        .as_str()?
-        .to_owned();
+    let kid = token::decode_unverified(token).ok()?.header.get("kid")?.as_str()?.to_owned();
     (!keys.has_kid(&kid)).then_some(kid)
 }
 
@@ -192,9 +180,7 @@ impl VerifierBuilder {
     }
 
     pub fn issuers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, issuers: I) -> Self {
-        self.policy
-            .issuers
-            .extend(issuers.into_iter().map(Into::into));
+        self.policy.issuers.extend(issuers.into_iter().map(Into::into));
         self
     }
 
@@ -205,9 +191,7 @@ impl VerifierBuilder {
     }
 
     pub fn audiences<I: IntoIterator<Item = S>, S: Into<String>>(mut self, audiences: I) -> Self {
-        self.policy
-            .audiences
-            .extend(audiences.into_iter().map(Into::into));
+        self.policy.audiences.extend(audiences.into_iter().map(Into::into));
         self
     }
 
@@ -237,10 +221,7 @@ impl VerifierBuilder {
     }
 
     /// Claims that must be present. Defaults to `["exp"]`; empty requires none.
-    pub fn required_claims<I: IntoIterator<Item = S>, S: Into<String>>(
-        mut self,
-        claims: I,
-    ) -> Self {
+    pub fn required_claims<I: IntoIterator<Item = S>, S: Into<String>>(mut self, claims: I) -> Self {
         self.policy.required_claims = claims.into_iter().map(Into::into).collect();
         self
     }
@@ -303,37 +284,25 @@ impl VerifierBuilder {
     /// Checks every option and builds the verifier; errors are `configuration`
     /// (or `jwks_invalid` for an unusable static JWKS).
     pub fn build(self) -> Result<Verifier, Error> {
-        let VerifierBuilder {
-            mut keys,
-            mut policy,
-            algorithms,
-            cache,
-        } = self;
+        let VerifierBuilder { mut keys, mut policy, algorithms, cache } = self;
         let spec = match keys.len() {
             1 => keys.remove(0),
-            0 => {
-                return Err(Error::config(
-                    "no key source: give one of jwks_url, discover, jwks_json, pem or secret",
-                ))
-            }
+            0 => return Err(Error::config("no key source: give one of jwks_url, discover, jwks_json, pem or secret")),
             _ => {
                 let names: Vec<_> = keys.iter().map(KeySpec::option_name).collect();
-                return Err(Error::config(format!(
-                    "give exactly one key source; found {}",
-                    names.join(", ")
-                )));
+                return Err(Error::config(format!("give exactly one key source; found {}", names.join(", "))));
             }
         };
         policy.algorithms = match &algorithms {
             Some(list) if list.is_empty() => {
-                return Err(Error::config(
-                    "algorithms is empty; list at least one or leave it unset",
-                ))
+                return Err(Error::config("algorithms is empty; list at least one or leave it unset"))
             }
             Some(list) => AlgorithmSet::of(list.iter().copied()),
-            None if matches!(spec, KeySpec::Secret(_)) => return Err(Error::config(
-                "an HMAC secret needs the HS algorithms listed explicitly, e.g. algorithms [HS256]",
-            )),
+            None if matches!(spec, KeySpec::Secret(_)) => {
+                return Err(Error::config(
+                    "an HMAC secret needs the HS algorithms listed explicitly, e.g. algorithms [HS256]",
+                ))
+            }
             None => AlgorithmSet::of(Algorithm::ASYMMETRIC),
         };
         if policy.max_token_bytes == 0 {
@@ -342,18 +311,12 @@ impl VerifierBuilder {
         if policy.required_claims.iter().any(String::is_empty) {
             return Err(Error::config("required_claims contains an empty name"));
         }
-        if policy.issuers.iter().any(String::is_empty)
-            || policy.audiences.iter().any(String::is_empty)
-        {
-            return Err(Error::config(
-                "issuer and audience values must be non-empty",
-            ));
+        if policy.issuers.iter().any(String::is_empty) || policy.audiences.iter().any(String::is_empty) {
+            return Err(Error::config("issuer and audience values must be non-empty"));
         }
         if let Clock::Fixed(t) = policy.clock {
             if !t.is_finite() || t < 0.0 {
-                return Err(Error::config(
-                    "now must be a non-negative number of seconds",
-                ));
+                return Err(Error::config("now must be a non-negative number of seconds"));
             }
         }
         if cache.timeout.is_zero() {
@@ -404,8 +367,6 @@ impl VerifierBuilder {
         if policy.algorithms.is_empty() {
             return Err(Error::config("no algorithm is allowed"));
         }
-        Ok(Verifier {
-            inner: Arc::new(Inner { policy, source }),
-        })
+        Ok(Verifier { inner: Arc::new(Inner { policy, source }) })
     }
 }

@@ -15,12 +15,7 @@ pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Claims, Err
     let parsed = token::parse(token, policy.max_token_bytes)?;
     let alg = policy.algorithm(&parsed.header.alg)?;
     policy.check_crit(&parsed.header)?;
-    keys.verify_signature(
-        parsed.header.kid.as_deref(),
-        alg,
-        parsed.signing_input,
-        &parsed.signature,
-    )?;
+    keys.verify_signature(parsed.header.kid.as_deref(), alg, parsed.signing_input, &parsed.signature)?;
     policy.check_header(&parsed.header)?;
     policy.check_claims(&parsed.claims)?;
     Ok(Claims::new(parsed.header.raw, parsed.claims, alg))

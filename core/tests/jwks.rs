@@ -18,18 +18,11 @@ fn token_with_kid(issuer: &TestIssuer, kid: &str) -> String {
     header.insert("kid".into(), Value::from(kid));
     let mut claims = Map::new();
     claims.insert("aud".into(), Value::from(AUD));
-    issuer.mint_with(Mint {
-        header,
-        claims,
-        ..Mint::default()
-    })
+    issuer.mint_with(Mint { header, claims, ..Mint::default() })
 }
 
 fn builder(issuer: &TestIssuer) -> VerifierBuilder {
-    Verifier::builder()
-        .jwks_url(issuer.jwks_url())
-        .issuer(issuer.url())
-        .audience(AUD)
+    Verifier::builder().jwks_url(issuer.jwks_url()).issuer(issuer.url()).audience(AUD)
 }
 
 fn ms(n: u64) -> Duration {
@@ -88,44 +81,27 @@ async fn cache_control_max_age_is_honoured() {
     assert_eq!(issuer.jwks_requests(), 1, "still fresh under max-age=1");
     tokio::time::sleep(ms(700)).await;
     verifier.verify(&token(&issuer)).await.unwrap();
-    assert_eq!(
-        issuer.jwks_requests(),
-        2,
-        "max-age=1 overrides the 1 h default TTL"
-    );
+    assert_eq!(issuer.jwks_requests(), 2, "max-age=1 overrides the 1 h default TTL");
 }
 
 #[tokio::test]
 async fn cache_control_max_age_is_clamped_to_the_bounds() {
     let issuer = TestIssuer::start();
     issuer.update_behavior(|b| b.cache_control = Some("max-age=86400".into()));
-    let verifier = builder(&issuer)
-        .cache_ttl_bounds(ms(0), ms(300))
-        .build()
-        .unwrap();
+    let verifier = builder(&issuer).cache_ttl_bounds(ms(0), ms(300)).build().unwrap();
     verifier.verify(&token(&issuer)).await.unwrap();
     tokio::time::sleep(ms(400)).await;
     verifier.verify(&token(&issuer)).await.unwrap();
-    assert_eq!(
-        issuer.jwks_requests(),
-        2,
-        "a day of max-age is cut to the 300 ms upper bound"
-    );
+    assert_eq!(issuer.jwks_requests(), 2, "a day of max-age is cut to the 300 ms upper bound");
 
     let issuer = TestIssuer::start();
     issuer.update_behavior(|b| b.cache_control = Some("no-cache".into()));
-    let verifier = builder(&issuer)
-        .cache_ttl_bounds(Duration::from_secs(60), Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let verifier =
+        builder(&issuer).cache_ttl_bounds(Duration::from_secs(60), Duration::from_secs(3600)).build().unwrap();
     for _ in 0..3 {
         verifier.verify(&token(&issuer)).await.unwrap();
     }
-    assert_eq!(
-        issuer.jwks_requests(),
-        1,
-        "no-cache is raised to the 60 s lower bound"
-    );
+    assert_eq!(issuer.jwks_requests(), 1, "no-cache is raised to the 60 s lower bound");
 }
 
 #[tokio::test]
@@ -148,22 +124,11 @@ async fn random_kids_cause_one_refetch_then_a_cooldown() {
     let issuer = TestIssuer::start();
     let verifier = builder(&issuer).build().unwrap();
     for i in 0..100 {
-        let err = verifier
-            .verify(&token_with_kid(&issuer, &format!("random-{i}")))
-            .await
-            .unwrap_err();
+        let err = verifier.verify(&token_with_kid(&issuer, &format!("random-{i}"))).await.unwrap_err();
         assert_eq!(err.code(), "key_not_found");
     }
-    assert!(
-        issuer.jwks_requests() <= 2,
-        "{} fetches",
-        issuer.jwks_requests()
-    );
-    assert_eq!(
-        issuer.jwks_requests(),
-        2,
-        "the first unknown kid is worth one refetch"
-    );
+    assert!(issuer.jwks_requests() <= 2, "{} fetches", issuer.jwks_requests());
+    assert_eq!(issuer.jwks_requests(), 2, "the first unknown kid is worth one refetch");
     assert_eq!(verifier.stats().cooldown_refusals, 99);
     verifier.verify(&token(&issuer)).await.unwrap();
 }
@@ -205,11 +170,7 @@ async fn a_removed_key_is_refused_after_refresh() {
     let verifier = builder(&issuer).build().unwrap();
     let mut claims = Map::new();
     claims.insert("aud".into(), Value::from(AUD));
-    let old = issuer.mint_with(Mint {
-        kid: Some(old_kid.clone()),
-        claims,
-        ..Mint::default()
-    });
+    let old = issuer.mint_with(Mint { kid: Some(old_kid.clone()), claims, ..Mint::default() });
     verifier.verify(&old).await.unwrap();
     issuer.remove_key(&old_kid);
     verifier.refresh().await.unwrap();
@@ -220,12 +181,7 @@ async fn a_removed_key_is_refused_after_refresh() {
 #[tokio::test]
 async fn stale_keys_serve_while_the_issuer_is_down_until_max_stale() {
     let issuer = TestIssuer::start();
-    let verifier = builder(&issuer)
-        .cache_ttl(ms(200))
-        .max_stale(ms(800))
-        .cooldown(ms(50))
-        .build()
-        .unwrap();
+    let verifier = builder(&issuer).cache_ttl(ms(200)).max_stale(ms(800)).cooldown(ms(50)).build().unwrap();
     verifier.verify(&token(&issuer)).await.unwrap();
     issuer.update_behavior(|b| b.status = Some(503));
     tokio::time::sleep(ms(300)).await;
@@ -233,10 +189,7 @@ async fn stale_keys_serve_while_the_issuer_is_down_until_max_stale() {
     verifier.verify(&good).await.unwrap();
     let stats = verifier.stats();
     assert!(stats.stale_serves >= 1);
-    assert!(
-        stats.last_error.as_deref().unwrap_or("").contains("503"),
-        "{stats:?}"
-    );
+    assert!(stats.last_error.as_deref().unwrap_or("").contains("503"), "{stats:?}");
     tokio::time::sleep(ms(800)).await;
     let err = verifier.verify(&good).await.unwrap_err();
     assert_eq!(err.code(), "jwks_fetch_failed");
@@ -254,11 +207,7 @@ async fn a_slow_issuer_ends_in_a_timeout_error() {
     let started = Instant::now();
     let err = verifier.verify(&token(&issuer)).await.unwrap_err();
     // Far below the server's 10 s delay: the timeout, not the server, ended it.
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     assert_eq!(err.code(), "jwks_fetch_failed");
     assert!(err.message().contains("timed out"), "{}", err.message());
 }
@@ -299,25 +248,13 @@ async fn an_oversized_body_is_refused() {
     let err = first_error(|b| b.body = Some(vec![b' '; 600 * 1024]), |b| b).await;
     assert_eq!(err.code(), "jwks_fetch_failed");
     assert!(err.message().contains("limit"), "{}", err.message());
-    let err = first_error(
-        |b| b.body = Some(vec![b' '; 2048]),
-        |b| b.max_jwks_bytes(1024),
-    )
-    .await;
-    assert!(
-        err.message().contains("1024-byte limit"),
-        "{}",
-        err.message()
-    );
+    let err = first_error(|b| b.body = Some(vec![b' '; 2048]), |b| b.max_jwks_bytes(1024)).await;
+    assert!(err.message().contains("1024-byte limit"), "{}", err.message());
 }
 
 #[tokio::test]
 async fn a_redirect_is_not_followed() {
-    let err = first_error(
-        |b| b.redirect_to = Some("http://127.0.0.1:1/jwks.json".into()),
-        |b| b,
-    )
-    .await;
+    let err = first_error(|b| b.redirect_to = Some("http://127.0.0.1:1/jwks.json".into()), |b| b).await;
     assert_eq!(err.code(), "jwks_fetch_failed");
     assert!(err.message().contains("redirect"), "{}", err.message());
 }
@@ -330,49 +267,29 @@ async fn a_dropped_connection_is_jwks_fetch_failed() {
 
 #[test]
 fn plain_http_to_a_non_loopback_host_is_refused_at_build() {
-    let err = Verifier::builder()
-        .jwks_url("http://issuer.example/jwks.json")
-        .build()
-        .unwrap_err();
+    let err = Verifier::builder().jwks_url("http://issuer.example/jwks.json").build().unwrap_err();
     assert_eq!(err.code(), "configuration");
     assert!(err.message().contains("https"), "{}", err.message());
-    assert!(Verifier::builder()
-        .jwks_url("http://localhost:1/jwks.json")
-        .build()
-        .is_ok());
-    assert!(Verifier::builder()
-        .jwks_url("http://[::1]:1/jwks.json")
-        .build()
-        .is_ok());
+    assert!(Verifier::builder().jwks_url("http://localhost:1/jwks.json").build().is_ok());
+    assert!(Verifier::builder().jwks_url("http://[::1]:1/jwks.json").build().is_ok());
 }
 
 #[tokio::test]
 async fn discovery_finds_the_jwks_and_defaults_the_issuer() {
     let issuer = TestIssuer::start();
-    let verifier = Verifier::builder()
-        .discover(issuer.url())
-        .audience(AUD)
-        .build()
-        .unwrap();
+    let verifier = Verifier::builder().discover(issuer.url()).audience(AUD).build().unwrap();
     verifier.verify(&token(&issuer)).await.unwrap();
     assert_eq!(issuer.requests(DISCOVERY_PATH), 1);
     assert_eq!(issuer.jwks_requests(), 1);
     let foreign = issuer.mint(json!({"aud": AUD, "iss": "https://other.example"}));
-    assert_eq!(
-        verifier.verify(&foreign).await.unwrap_err().code(),
-        "invalid_issuer"
-    );
+    assert_eq!(verifier.verify(&foreign).await.unwrap_err().code(), "invalid_issuer");
 }
 
 #[tokio::test]
 async fn discovery_naming_another_issuer_is_refused() {
     let issuer = TestIssuer::start();
     issuer.update_behavior(|b| b.discovery_issuer = Some("https://evil.example".into()));
-    let verifier = Verifier::builder()
-        .discover(issuer.url())
-        .audience(AUD)
-        .build()
-        .unwrap();
+    let verifier = Verifier::builder().discover(issuer.url()).audience(AUD).build().unwrap();
     let err = verifier.verify(&token(&issuer)).await.unwrap_err();
     assert_eq!(err.code(), "jwks_invalid");
     assert!(err.message().contains("evil.example"), "{}", err.message());
@@ -383,11 +300,7 @@ async fn discovery_naming_another_issuer_is_refused() {
 async fn discovery_pointing_to_plain_http_elsewhere_is_refused() {
     let issuer = TestIssuer::start();
     issuer.update_behavior(|b| b.discovery_jwks_uri = Some("http://keys.example/jwks.json".into()));
-    let verifier = Verifier::builder()
-        .discover(issuer.url())
-        .audience(AUD)
-        .build()
-        .unwrap();
+    let verifier = Verifier::builder().discover(issuer.url()).audience(AUD).build().unwrap();
     let err = verifier.verify(&token(&issuer)).await.unwrap_err();
     assert_eq!(err.code(), "jwks_fetch_failed");
     assert!(err.message().contains("plain http"), "{}", err.message());
@@ -413,20 +326,11 @@ async fn every_test_issuer_algorithm_round_trips() {
     for kid in issuer.kids() {
         let mut claims = Map::new();
         claims.insert("aud".into(), Value::from(AUD));
-        let token = issuer.mint_with(Mint {
-            kid: Some(kid.clone()),
-            claims,
-            ..Mint::default()
-        });
-        verifier
-            .verify(&token)
-            .await
-            .unwrap_or_else(|e| panic!("{kid}: {e}"));
+        let token = issuer.mint_with(Mint { kid: Some(kid.clone()), claims, ..Mint::default() });
+        verifier.verify(&token).await.unwrap_or_else(|e| panic!("{kid}: {e}"));
         let pem = issuer.public_key_pem(&kid).unwrap();
         let by_pem = Verifier::builder().pem(pem).audience(AUD).build().unwrap();
-        by_pem
-            .verify_with_held_keys(&token)
-            .unwrap_or_else(|e| panic!("{kid} via PEM: {e}"));
+        by_pem.verify_with_held_keys(&token).unwrap_or_else(|e| panic!("{kid} via PEM: {e}"));
     }
     assert_eq!(issuer.jwks_requests(), 1);
 }

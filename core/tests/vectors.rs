@@ -10,17 +10,13 @@ use tokenward::{Algorithm, KeySet, Verifier};
 
 fn vectors() -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/vectors.json");
-    serde_json::from_slice(&std::fs::read(&path).expect("read vectors.json"))
-        .expect("vectors.json is JSON")
+    serde_json::from_slice(&std::fs::read(&path).expect("read vectors.json")).expect("vectors.json is JSON")
 }
 
 fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a
-            .iter()
-            .map(|x| x.as_str().expect("string").to_owned())
-            .collect(),
+        Value::Array(a) => a.iter().map(|x| x.as_str().expect("string").to_owned()).collect(),
         _ => panic!("expected string or list"),
     }
 }
@@ -32,9 +28,7 @@ fn build(keyset: &Value, policy: &Value, now: f64) -> Result<Verifier, tokenward
     } else if let Some(pem) = keyset.get("pem") {
         b = b.pem(pem.as_str().unwrap());
     } else if let Some(secret) = keyset.get("secret_b64url") {
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(secret.as_str().unwrap())
-            .unwrap();
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(secret.as_str().unwrap()).unwrap();
         b = b.secret(raw);
     }
     let p = policy.as_object().unwrap();
@@ -43,9 +37,7 @@ fn build(keyset: &Value, policy: &Value, now: f64) -> Result<Verifier, tokenward
         b = match k.as_str() {
             "issuer" => b.issuers(strings(v)),
             "audience" => b.audiences(strings(v)),
-            "algorithms" => {
-                b.algorithms(strings(v).iter().map(|a| a.parse::<Algorithm>().unwrap()))
-            }
+            "algorithms" => b.algorithms(strings(v).iter().map(|a| a.parse::<Algorithm>().unwrap())),
             "leeway" => b.leeway(Duration::from_secs_f64(v.as_f64().unwrap())),
             "max_age" => b.max_age(Duration::from_secs_f64(v.as_f64().unwrap())),
             "typ" => b.typ(v.as_str().unwrap()),
@@ -71,34 +63,22 @@ fn every_conformance_case_gets_the_expected_verdict() {
         let keyset = &doc["keysets"][case["keys"].as_str().unwrap()];
         let expect = &case["expect"];
         let started = Instant::now();
-        let outcome = build(keyset, &case["policy"], now)
-            .and_then(|v| v.verify_with_held_keys(case["token"].as_str().unwrap()));
+        let outcome =
+            build(keyset, &case["policy"], now).and_then(|v| v.verify_with_held_keys(case["token"].as_str().unwrap()));
         let elapsed = started.elapsed();
         let verdict = match &outcome {
             Ok(_) => "ok".to_owned(),
             Err(e) => e.code().to_owned(),
         };
-        let wanted = if expect["ok"].as_bool().unwrap() {
-            "ok"
-        } else {
-            expect["code"].as_str().unwrap()
-        };
+        let wanted = if expect["ok"].as_bool().unwrap() { "ok" } else { expect["code"].as_str().unwrap() };
         if verdict != wanted {
-            let detail = outcome
-                .err()
-                .map(|e| e.message().to_owned())
-                .unwrap_or_default();
-            failures.push(format!(
-                "{name}: expected {wanted}, got {verdict} ({detail})"
-            ));
+            let detail = outcome.err().map(|e| e.message().to_owned()).unwrap_or_default();
+            failures.push(format!("{name}: expected {wanted}, got {verdict} ({detail})"));
             continue;
         }
         if let (Some(claim), Err(e)) = (expect.get("claim").and_then(Value::as_str), &outcome) {
             if e.failed_claim() != Some(claim) {
-                failures.push(format!(
-                    "{name}: expected claim {claim}, got {:?}",
-                    e.failed_claim()
-                ));
+                failures.push(format!("{name}: expected claim {claim}, got {:?}", e.failed_claim()));
             }
         }
         if let Err(e) = &outcome {
@@ -108,13 +88,7 @@ fn every_conformance_case_gets_the_expected_verdict() {
         // quadratic blow-up or a hang would cross.
         assert!(elapsed < Duration::from_secs(5), "{name} took {elapsed:?}");
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
 #[test]
@@ -124,26 +98,16 @@ fn rfc_7520_signatures_verify_and_tampered_ones_do_not() {
     assert_eq!(checks.len(), 8);
     for check in checks {
         let name = check["name"].as_str().unwrap();
-        let keys = KeySet::from_jwks_json(
-            serde_json::json!({"keys": [check["jwk"]]})
-                .to_string()
-                .as_bytes(),
-        )
-        .unwrap();
+        let keys = KeySet::from_jwks_json(serde_json::json!({"keys": [check["jwk"]]}).to_string().as_bytes()).unwrap();
         let alg: Algorithm = check["alg"].as_str().unwrap().parse().unwrap();
-        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(check["signature"].as_str().unwrap())
-            .unwrap();
+        let sig =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(check["signature"].as_str().unwrap()).unwrap();
         let outcome = keys.verify_signature(
             check["jwk"]["kid"].as_str(),
             alg,
             check["signing_input"].as_str().unwrap().as_bytes(),
             &sig,
         );
-        assert_eq!(
-            outcome.is_ok(),
-            check["ok"].as_bool().unwrap(),
-            "{name}: {outcome:?}"
-        );
+        assert_eq!(outcome.is_ok(), check["ok"].as_bool().unwrap(), "{name}: {outcome:?}");
     }
 }
