@@ -56,6 +56,9 @@ fn jsonish() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
+    // Cases come from PROPTEST_CASES (make fuzz); failures print their minimal input.
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
     #[test]
     fn arbitrary_text_never_panics(text in ".{0,300}") {
         let (verifier, _) = verifier();
