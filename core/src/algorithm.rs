@@ -48,20 +48,9 @@ impl Algorithm {
         Algorithm::HS512,
     ];
 
-    /// The algorithms accepted when none are configured: every asymmetric one.
-    pub const ASYMMETRIC: [Algorithm; 11] = [
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::ES512,
-        Algorithm::ES256K,
-        Algorithm::EdDSA,
-    ];
+    /// The algorithms accepted when none are configured: every asymmetric one
+    /// (the head of [`Algorithm::ALL`]).
+    pub const ASYMMETRIC: &'static [Algorithm] = Algorithm::ALL.split_at(11).0;
 
     /// The JOSE name, e.g. `"RS256"`.
     pub fn as_str(self) -> &'static str {

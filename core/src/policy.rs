@@ -63,7 +63,7 @@ impl Default for Policy {
         Policy {
             issuers: Vec::new(),
             audiences: Vec::new(),
-            algorithms: AlgorithmSet::of(Algorithm::ASYMMETRIC),
+            algorithms: AlgorithmSet::of(Algorithm::ASYMMETRIC.iter().copied()),
             leeway: DEFAULT_LEEWAY,
             max_age: None,
             typ: None,

@@ -303,7 +303,7 @@ impl VerifierBuilder {
                     "an HMAC secret needs the HS algorithms listed explicitly, e.g. algorithms [HS256]",
                 ))
             }
-            None => AlgorithmSet::of(Algorithm::ASYMMETRIC),
+            None => AlgorithmSet::of(Algorithm::ASYMMETRIC.iter().copied()),
         };
         if policy.max_token_bytes == 0 {
             return Err(Error::config("max_token_bytes must be positive"));

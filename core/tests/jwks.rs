@@ -308,20 +308,7 @@ async fn discovery_pointing_to_plain_http_elsewhere_is_refused() {
 
 #[tokio::test]
 async fn every_test_issuer_algorithm_round_trips() {
-    let algs = [
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::ES512,
-        Algorithm::ES256K,
-        Algorithm::EdDSA,
-    ];
-    let issuer = TestIssuer::with_algorithms(&algs);
+    let issuer = TestIssuer::with_algorithms(Algorithm::ASYMMETRIC);
     let verifier = builder(&issuer).build().unwrap();
     for kid in issuer.kids() {
         let mut claims = Map::new();
