@@ -57,11 +57,11 @@ async fn held_keys_are_not_loaded_before_the_first_fetch() {
 #[tokio::test]
 async fn expired_ttl_triggers_a_refetch() {
     let issuer = TestIssuer::start();
-    let verifier = builder(&issuer).cache_ttl(ms(300)).build().unwrap();
+    let verifier = builder(&issuer).cache_ttl(ms(1000)).build().unwrap();
     verifier.verify(&token(&issuer)).await.unwrap();
     verifier.verify(&token(&issuer)).await.unwrap();
     assert_eq!(issuer.jwks_requests(), 1);
-    tokio::time::sleep(ms(400)).await;
+    tokio::time::sleep(ms(1100)).await;
     verifier.verify(&token(&issuer)).await.unwrap();
     assert_eq!(issuer.jwks_requests(), 2);
 }

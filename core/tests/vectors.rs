@@ -2,7 +2,7 @@
 //! independent implementation) through the core.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use serde_json::Value;
@@ -62,10 +62,8 @@ fn every_conformance_case_gets_the_expected_verdict() {
         let name = case["name"].as_str().unwrap();
         let keyset = &doc["keysets"][case["keys"].as_str().unwrap()];
         let expect = &case["expect"];
-        let started = Instant::now();
         let outcome =
             build(keyset, &case["policy"], now).and_then(|v| v.verify_with_held_keys(case["token"].as_str().unwrap()));
-        let elapsed = started.elapsed();
         let verdict = match &outcome {
             Ok(_) => "ok".to_owned(),
             Err(e) => e.code().to_owned(),
@@ -84,9 +82,6 @@ fn every_conformance_case_gets_the_expected_verdict() {
         if let Err(e) = &outcome {
             assert!(!e.message().is_empty(), "{name}: empty message");
         }
-        // Hostile inputs are refused quickly; a generous bound that only a
-        // quadratic blow-up or a hang would cross.
-        assert!(elapsed < Duration::from_secs(5), "{name} took {elapsed:?}");
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
