@@ -135,10 +135,6 @@ impl AlgorithmSet {
         self.0 & (1 << alg.index()) != 0
     }
 
-    pub(crate) fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
     pub(crate) fn iter(self) -> impl Iterator<Item = Algorithm> {
         Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
     }

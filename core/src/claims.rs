@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::algorithm::Algorithm;
+use crate::policy::MILLISECONDS_THRESHOLD;
 use crate::token::JsonObject;
 
 /// The claims of a verified token, with typed readers for the registered ones.
@@ -83,8 +84,8 @@ impl Claims {
     fn time(&self, name: &str) -> Option<SystemTime> {
         let secs = self.claims.get(name)?.as_f64()?;
         // Values in milliseconds were accepted only when the verifier allowed them.
-        let secs = if secs > 1e11 { secs / 1000.0 } else { secs };
-        if !(0.0..=1e11).contains(&secs) {
+        let secs = if secs > MILLISECONDS_THRESHOLD { secs / 1000.0 } else { secs };
+        if !(0.0..=MILLISECONDS_THRESHOLD).contains(&secs) {
             return None;
         }
         Some(UNIX_EPOCH + Duration::from_secs_f64(secs))

@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why a token, a key set or a configuration was refused.
@@ -123,7 +124,7 @@ impl fmt::Display for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     code: ErrorCode,
-    claim: Option<&'static str>,
+    claim: Option<Cow<'static, str>>,
     message: String,
 }
 
@@ -132,8 +133,8 @@ impl Error {
         Error { code, claim: None, message: message.into() }
     }
 
-    pub(crate) fn claim(code: ErrorCode, claim: &'static str, message: impl Into<String>) -> Self {
-        Error { code, claim: Some(claim), message: message.into() }
+    pub(crate) fn claim(code: ErrorCode, claim: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Error { code, claim: Some(claim.into()), message: message.into() }
     }
 
     pub(crate) fn malformed(message: impl Into<String>) -> Self {
@@ -155,8 +156,8 @@ impl Error {
     }
 
     /// The claim (or header parameter) the refusal is about, e.g. `"exp"`.
-    pub fn failed_claim(&self) -> Option<&'static str> {
-        self.claim
+    pub fn failed_claim(&self) -> Option<&str> {
+        self.claim.as_deref()
     }
 
     /// What was expected and what was found.

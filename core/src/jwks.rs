@@ -313,15 +313,15 @@ impl JwksCache {
         }
         self.counters.fetches.fetch_add(1, Ordering::Relaxed);
         let response = request.send().await.map_err(|e| describe(&url, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        if status == StatusCode::NOT_MODIFIED {
+        let fresh_for = self.freshness(response.headers());
+        let etag = etag_of(response.headers());
+        if response.status() == StatusCode::NOT_MODIFIED {
             if let Some(prev) = previous {
                 self.counters.not_modified.fetch_add(1, Ordering::Relaxed);
                 self.snapshot.store(Some(Arc::new(Snapshot {
                     keys: prev.keys.clone(),
-                    fresh_until: Instant::now() + self.freshness(&headers),
-                    etag: etag_of(&headers).or_else(|| prev.etag.clone()),
+                    fresh_until: Instant::now() + fresh_for,
+                    etag: etag.or_else(|| prev.etag.clone()),
                 })));
                 tracing::debug!(%url, "JWKS not modified");
                 return Ok(());
@@ -333,8 +333,8 @@ impl JwksCache {
         tracing::info!(%url, keys = keys.len(), skipped = keys.skipped().len(), "JWKS fetched");
         self.snapshot.store(Some(Arc::new(Snapshot {
             keys: Arc::new(keys),
-            fresh_until: Instant::now() + self.freshness(&headers),
-            etag: etag_of(&headers),
+            fresh_until: Instant::now() + fresh_for,
+            etag,
         })));
         Ok(())
     }

@@ -130,9 +130,7 @@ impl Key {
 fn rsa_key(n: &[u8], e: &[u8], only: Option<Algorithm>) -> Result<Key, String> {
     let n = strip_leading_zeros(n);
     let bits = n.first().map_or(0, |top| (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize));
-    if bits < MIN_RSA_BITS {
-        return Err(format!("RSA modulus is {bits} bits; at least {MIN_RSA_BITS} are required"));
-    }
+    check_rsa_bits(bits)?;
     rsa_from_der(&rsa_public_key_der(n, strip_leading_zeros(e)), only)
 }
 
@@ -294,7 +292,7 @@ impl KeySet {
             "RSA PUBLIC KEY" => {
                 let bits = signature::RsaParameters::public_modulus_len(der)
                     .map_err(|_| Error::config("the RSA PUBLIC KEY block is not a valid key"))?;
-                check_rsa_bits(bits as usize)?;
+                check_rsa_bits(bits as usize).map_err(Error::config)?;
                 rsa_from_der(der, None).map_err(Error::config)?
             }
             "PUBLIC KEY" => spki_key(der)?,
@@ -411,16 +409,16 @@ impl KeySet {
     }
 }
 
-fn check_rsa_bits(bits: usize) -> Result<(), Error> {
+fn check_rsa_bits(bits: usize) -> Result<(), String> {
     if bits < MIN_RSA_BITS {
-        return Err(Error::config(format!("RSA key is {bits} bits; at least {MIN_RSA_BITS} are required")));
+        return Err(format!("RSA key is {bits} bits; at least {MIN_RSA_BITS} are required"));
     }
     Ok(())
 }
 
 fn spki_key(der: &[u8]) -> Result<Key, Error> {
     if let Ok(rsa) = aws_lc_rs::rsa::PublicEncryptingKey::from_der(der) {
-        check_rsa_bits(rsa.key_size_bits())?;
+        check_rsa_bits(rsa.key_size_bits()).map_err(Error::config)?;
         return rsa_from_der(der, None).map_err(Error::config);
     }
     for crv in ["P-256", "P-384", "P-521", "secp256k1"] {

@@ -13,7 +13,7 @@ use crate::token::{Header, JsonObject};
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
 /// A time claim above this many seconds (year 5138) can only be milliseconds.
-const MILLISECONDS_THRESHOLD: f64 = 1e11;
+pub(crate) const MILLISECONDS_THRESHOLD: f64 = 1e11;
 
 /// Where "now" comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,7 +139,7 @@ impl Policy {
             if !claims.contains_key(name) {
                 return Err(Error::claim(
                     ErrorCode::MissingClaim,
-                    static_claim(name),
+                    name.clone(),
                     format!("the token has no \"{name}\" claim, which is required"),
                 ));
             }
@@ -319,34 +319,6 @@ fn media_type_eq(found: &str, expected: &str) -> bool {
         }
     }
     bare(found).eq_ignore_ascii_case(bare(expected))
-}
-
-/// Claims that appear in errors are either registered names (static) or
-/// names the caller configured; the latter are leaked once per distinct name.
-fn static_claim(name: &str) -> &'static str {
-    match name {
-        "exp" => "exp",
-        "nbf" => "nbf",
-        "iat" => "iat",
-        "iss" => "iss",
-        "aud" => "aud",
-        "sub" => "sub",
-        "jti" => "jti",
-        other => interned(other),
-    }
-}
-
-fn interned(name: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock};
-    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut names = NAMES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(existing) = names.get(name) {
-        return existing;
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.insert(leaked);
-    leaked
 }
 
 fn secs(v: f64) -> String {

@@ -87,14 +87,14 @@ pub(crate) fn parse(token: &str, max_bytes: usize) -> Result<ParsedToken<'_>, Er
 }
 
 fn decode_segment(segment: &[u8], what: &str) -> Result<Vec<u8>, Error> {
-    if segment.is_empty() && what != "signature" {
-        return Err(Error::malformed(format!("the {what} segment is empty")));
-    }
     B64.decode(segment)
         .map_err(|e| Error::malformed(format!("the {what} segment is not canonical unpadded base64url ({e})")))
 }
 
 fn parse_object(bytes: &[u8], what: &str) -> Result<JsonObject, Error> {
+    if bytes.is_empty() {
+        return Err(Error::malformed(format!("the {what} segment is empty")));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let object = de
         .deserialize_map(StrictVisitor)

@@ -364,9 +364,6 @@ impl VerifierBuilder {
                 )));
             }
         }
-        if policy.algorithms.is_empty() {
-            return Err(Error::config("no algorithm is allowed"));
-        }
         Ok(Verifier { inner: Arc::new(Inner { policy, source }) })
     }
 }

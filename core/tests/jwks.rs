@@ -13,12 +13,19 @@ fn token(issuer: &TestIssuer) -> String {
     issuer.mint(json!({"sub": "user-1", "aud": AUD}))
 }
 
+fn aud_claims() -> Map<String, Value> {
+    Map::from_iter([("aud".to_owned(), Value::from(AUD))])
+}
+
+/// Signed by the newest key, but naming `kid` in the header.
 fn token_with_kid(issuer: &TestIssuer, kid: &str) -> String {
-    let mut header = Map::new();
-    header.insert("kid".into(), Value::from(kid));
-    let mut claims = Map::new();
-    claims.insert("aud".into(), Value::from(AUD));
-    issuer.mint_with(Mint { header, claims, ..Mint::default() })
+    let header = Map::from_iter([("kid".to_owned(), Value::from(kid))]);
+    issuer.mint_with(Mint { header, claims: aud_claims(), ..Mint::default() })
+}
+
+/// Signed by the key `kid`.
+fn signed_by(issuer: &TestIssuer, kid: &str) -> String {
+    issuer.mint_with(Mint { kid: Some(kid.to_owned()), claims: aud_claims(), ..Mint::default() })
 }
 
 fn builder(issuer: &TestIssuer) -> VerifierBuilder {
@@ -168,9 +175,7 @@ async fn a_removed_key_is_refused_after_refresh() {
     let issuer = TestIssuer::with_algorithms(&[Algorithm::RS256, Algorithm::ES256]);
     let old_kid = issuer.kids()[0].clone();
     let verifier = builder(&issuer).build().unwrap();
-    let mut claims = Map::new();
-    claims.insert("aud".into(), Value::from(AUD));
-    let old = issuer.mint_with(Mint { kid: Some(old_kid.clone()), claims, ..Mint::default() });
+    let old = signed_by(&issuer, &old_kid);
     verifier.verify(&old).await.unwrap();
     issuer.remove_key(&old_kid);
     verifier.refresh().await.unwrap();
@@ -311,9 +316,7 @@ async fn every_test_issuer_algorithm_round_trips() {
     let issuer = TestIssuer::with_algorithms(Algorithm::ASYMMETRIC);
     let verifier = builder(&issuer).build().unwrap();
     for kid in issuer.kids() {
-        let mut claims = Map::new();
-        claims.insert("aud".into(), Value::from(AUD));
-        let token = issuer.mint_with(Mint { kid: Some(kid.clone()), claims, ..Mint::default() });
+        let token = signed_by(&issuer, &kid);
         verifier.verify(&token).await.unwrap_or_else(|e| panic!("{kid}: {e}"));
         let pem = issuer.public_key_pem(&kid).unwrap();
         let by_pem = Verifier::builder().pem(pem).audience(AUD).build().unwrap();
