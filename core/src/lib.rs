@@ -37,5 +37,5 @@ pub use keys::{KeySet, MIN_RSA_BITS};
 pub use options::{OneOrMany, Options};
 pub use policy::{Clock, Policy, DEFAULT_LEEWAY};
 pub use token::{decode_unverified, JsonObject, UnverifiedToken, DEFAULT_MAX_TOKEN_BYTES};
-pub use verifier::{Verifier, VerifierBuilder};
+pub use verifier::{PendingVerify, Verifier, VerifierBuilder};
 pub use verify::verify;

@@ -1,7 +1,10 @@
 //! `Verifier`: one policy plus one key source (static or remote), built once
 //! and shared by every thread and task of the application.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use url::Url;
@@ -14,6 +17,9 @@ use crate::keys::KeySet;
 use crate::policy::{Clock, Policy};
 use crate::token;
 use crate::verify::verify;
+
+/// A verification waiting on a key fetch; drive it on a tokio runtime.
+pub type PendingVerify = Pin<Box<dyn Future<Output = Result<Claims, Error>> + Send>>;
 
 enum Source {
     Static(Arc<KeySet>),
@@ -110,6 +116,24 @@ impl Verifier {
         }
     }
 
+    /// Verifies at once when the keys held suffice, or returns the future
+    /// that fetches first. Bindings use this to answer on the calling thread
+    /// and send only real fetches to their runtime. When the verifier fetches
+    /// remotely, call it inside that runtime's context (`Runtime::enter`):
+    /// the first poll may start the request.
+    pub fn verify_or_fetch(&self, token: &str) -> Result<Result<Claims, Error>, PendingVerify> {
+        if let Source::Static(keys) = &self.inner.source {
+            return Ok(verify(token, keys, &self.inner.policy));
+        }
+        let this = self.clone();
+        let token = token.to_owned();
+        let mut pending: PendingVerify = Box::pin(async move { this.verify(&token).await });
+        match pending.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(outcome) => Ok(outcome),
+            Poll::Pending => Err(pending),
+        }
+    }
+
     /// Fetches the key set now (a no-op for static keys).
     pub async fn refresh(&self) -> Result<(), Error> {
         match &self.inner.source {
@@ -124,6 +148,11 @@ impl Verifier {
             Source::Static(_) => CacheStats::default(),
             Source::Remote(cache) => cache.stats(),
         }
+    }
+
+    /// True when keys come from a URL (and so may need fetching).
+    pub fn is_remote(&self) -> bool {
+        matches!(self.inner.source, Source::Remote(_))
     }
 
     /// True when keys are held (always for static keys).

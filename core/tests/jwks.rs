@@ -324,3 +324,35 @@ async fn every_test_issuer_algorithm_round_trips() {
     }
     assert_eq!(issuer.jwks_requests(), 1);
 }
+
+#[tokio::test]
+async fn verify_or_fetch_hands_back_a_fetch_only_when_keys_are_missing() {
+    let issuer = TestIssuer::start();
+    let verifier = builder(&issuer).build().unwrap();
+    let pending = verifier.verify_or_fetch(&token(&issuer)).expect_err("cold cache must fetch");
+    let claims = pending.await.unwrap();
+    assert_eq!(claims.subject(), Some("user-1"));
+    let ready = verifier.verify_or_fetch(&token(&issuer)).ok().expect("warm cache answers at once");
+    assert_eq!(ready.unwrap().subject(), Some("user-1"));
+    assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn verify_or_fetch_answers_a_bad_token_at_once_when_keys_are_held() {
+    let issuer = TestIssuer::start();
+    let verifier = builder(&issuer).build().unwrap();
+    verifier.refresh().await.unwrap();
+    let outcome = verifier.verify_or_fetch("not.a.token").ok().expect("no fetch for a malformed token");
+    assert_eq!(outcome.unwrap_err().code(), "malformed");
+}
+
+#[tokio::test]
+async fn verify_or_fetch_refetches_for_an_unknown_kid() {
+    let issuer = TestIssuer::start();
+    let verifier = builder(&issuer).build().unwrap();
+    verifier.refresh().await.unwrap();
+    let kid = issuer.rotate(Algorithm::ES256);
+    let pending = verifier.verify_or_fetch(&signed_by(&issuer, &kid)).expect_err("new kid must refetch");
+    pending.await.unwrap();
+    assert_eq!(issuer.jwks_requests(), 2);
+}

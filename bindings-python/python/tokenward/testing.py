@@ -1,0 +1,32 @@
+"""Test helpers: a local token issuer, and a pytest fixture that starts one.
+
+    def test_profile(tokenward_issuer):
+        verifier = Verifier(jwks_url=tokenward_issuer.jwks_url, issuer=tokenward_issuer.url,
+                            audience="my-api")
+        token = tokenward_issuer.mint({"sub": "user-1", "aud": "my-api"})
+        assert verifier.verify(token).subject == "user-1"
+
+The issuer generates real keys, serves ``/.well-known/jwks.json`` and
+``/.well-known/openid-configuration`` on 127.0.0.1 (a free port), mints
+tokens with any claims and headers, rotates keys, and can be told to fail
+(``set_behavior``) so that your app's handling of provider outages is tested too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ._native import TestIssuer
+
+__all__ = ["TestIssuer", "tokenward_issuer"]
+
+try:
+    import pytest
+except ImportError:  # pytest is optional; the fixture exists only with it
+    pass
+else:
+
+    @pytest.fixture
+    def tokenward_issuer() -> Iterator[TestIssuer]:
+        """A fresh TestIssuer with one ES256 key, per test."""
+        yield TestIssuer()
