@@ -1,31 +1,66 @@
 # tokenward: the commands people type. `make help` lists them.
 SHELL := /bin/bash
 CARGO ?= cargo
+PYTHON ?= python3
 FUZZ_CASES ?= 200000
+VENV := .venv
+PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= never
 
 .DEFAULT_GOAL := help
 
 .PHONY: help
 help: ## list the commands
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 .PHONY: build
-build: ## build the workspace
+build: ## build the Rust workspace
 	$(CARGO) build --workspace --all-features
 
+$(VENV)/.deps: bindings-python/requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r bindings-python/requirements-dev.txt
+	touch $@
+
+.PHONY: python
+python: $(VENV)/.deps ## build the Python package and install it into .venv (pip install ./bindings-python)
+	$(PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
+
 .PHONY: lint
-lint: ## cargo fmt --check and clippy with warnings as errors
+lint: lint-rust lint-python ## every linter: rustfmt, clippy, ruff, mypy --strict, stubtest
+
+.PHONY: lint-rust
+lint-rust: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
+.PHONY: lint-python
+lint-python: python ## ruff, mypy --strict on the package and a typed usage file, stubtest on the stubs
+	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed
+	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed
+	cd bindings-python && ../$(VENV)/bin/mypy --strict python/tokenward typed/usage.py
+	cd bindings-python && ../$(PY) -m mypy.stubtest tokenward._native
+
 .PHONY: test
-test: lint ## lint, then every test: unit, conformance vectors, JWKS over loopback HTTP, property tests
+test: lint test-rust test-python ## lint, then every test in every language
+
+.PHONY: test-rust
+test-rust: ## core tests: unit, conformance vectors, JWKS over loopback HTTP, property tests
 	$(CARGO) test --workspace --all-features
+
+.PHONY: test-python
+test-python: python ## pytest: vectors, interop with PyJWT, threads, asyncio, gunicorn --preload, Flask over HTTP
+	$(PY) bindings-python/typed/usage.py >/dev/null
+	cd bindings-python && ../$(PY) -m pytest -q
 
 .PHONY: bench
 bench: ## core benchmark: tokenward vs bare aws-lc vs jsonwebtoken, per algorithm
 	$(CARGO) bench -p tokenward --bench verify
+
+.PHONY: bench-python
+bench-python: python ## Python benchmark: tokenward vs PyJWT, joserfc, authlib; threads, import time, memory
+	$(PY) bench/python/bench.py
 
 .PHONY: fuzz
 fuzz: ## property-based fuzzing of decode and verify with FUZZ_CASES cases per property (not part of test)
@@ -33,5 +68,5 @@ fuzz: ## property-based fuzzing of decode and verify with FUZZ_CASES cases per p
 
 .PHONY: vectors
 vectors: ## regenerate tests/vectors/vectors.json with the independent Python implementation
-	python3 -m pip install --quiet cryptography
-	python3 tests/vectors/generate.py
+	$(PYTHON) -m pip install --quiet cryptography
+	$(PYTHON) tests/vectors/generate.py

@@ -1,9 +1,9 @@
 """tokenward: verify JSON Web Tokens against your auth provider's keys.
 
-    from tokenward import Verifier
-    verifier = Verifier(jwks_url="https://issuer.example/.well-known/jwks.json",
-                        issuer="https://issuer.example", audience="my-api")
-    claims = verifier.verify(token)          # Claims, or raises an InvalidToken subclass
+from tokenward import Verifier
+verifier = Verifier(jwks_url="https://issuer.example/.well-known/jwks.json",
+                    issuer="https://issuer.example", audience="my-api")
+claims = verifier.verify(token)          # Claims, or raises an InvalidToken subclass
 """
 
 from __future__ import annotations
@@ -149,5 +149,3 @@ def decode_unverified(token: str) -> UnverifiedToken:
     but with NOTHING checked: for logging or choosing an issuer, never for trust."""
     header, claims = _native.decode_unverified(token)
     return UnverifiedToken(header, claims)
-
-

@@ -2,12 +2,17 @@
 from collections.abc import Callable, Iterable
 from typing import Any, Optional, Union
 
+from typing_extensions import disjoint_base
+
 from .claims import Claims
+
+__all__ = ["TestIssuer", "Verifier", "__version__", "_after_fork_in_child", "decode_unverified"]
 
 __version__: str
 
 _Strings = Union[str, Iterable[str]]
 
+@disjoint_base
 class Verifier:
     def __new__(
         cls,
@@ -44,6 +49,7 @@ class Verifier:
 def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]: ...
 def _after_fork_in_child() -> None: ...
 
+@disjoint_base
 class TestIssuer:
     def __new__(cls, algorithms: Optional[list[str]] = None) -> TestIssuer: ...
     @property

@@ -35,7 +35,7 @@ from .claims import Claims
 from .errors import InvalidToken, JwksError
 from .errors import TokenwardError as _TokenwardError
 
-__all__ = ["Tokenward", "TokenSettings", "require_token", "token_from_request"]
+__all__ = ["TokenSettings", "Tokenward", "require_token", "token_from_request"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,9 +67,7 @@ class Tokenward:
     ``Verifier`` keyword arguments).
     """
 
-    def __init__(
-        self, app: Optional[Flask] = None, verifier: Optional[Any] = None, **settings: Any
-    ) -> None:
+    def __init__(self, app: Optional[Flask] = None, verifier: Optional[Any] = None, **settings: Any) -> None:
         self.verifier = verifier
         self.settings = TokenSettings(**settings)
         if app is not None:
@@ -107,9 +105,9 @@ def token_from_request(settings: TokenSettings) -> Optional[str]:
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
     if settings.cookie:
-        value = request.cookies.get(settings.cookie)
-        if value:
-            return value
+        cookie = request.cookies.get(settings.cookie)
+        if cookie:
+            return cookie
     if settings.json_path and request.is_json:
         return _json_field(request.get_json(silent=True), settings.json_path)
     return None
@@ -133,11 +131,15 @@ def _challenge(settings: TokenSettings, error: Optional[str], description: str, 
     return "Bearer" + (" " + ", ".join(params) if params else "")
 
 
-def _refuse(settings: TokenSettings, status: int, error: str, code: str, message: str, scope: str = "") -> Response:
+def _refuse(
+    settings: TokenSettings, status: int, error: str, code: str, message: str, scope: str = ""
+) -> Response:
     if status == 401 and settings.login_url:
         target = settings.login_url
         separator = "&" if "?" in target else "?"
-        return cast(Response, redirect(f"{target}{separator}{urlencode({'next': request.full_path.rstrip('?')})}"))
+        return cast(
+            Response, redirect(f"{target}{separator}{urlencode({'next': request.full_path.rstrip('?')})}")
+        )
     response = jsonify(error=error, code=code, message=message)
     response.status_code = status
     if status in (401, 403):
@@ -194,7 +196,9 @@ def require_token(
         base = extension.settings if extension else TokenSettings()
         chosen = verifier if verifier is not None else (extension.verifier if extension else None)
         if chosen is None:
-            raise _configuration("require_token needs a verifier: pass one, or set up Tokenward(app, verifier)")
+            raise _configuration(
+                "require_token needs a verifier: pass one, or set up Tokenward(app, verifier)"
+            )
         return chosen, replace(base, **settings) if settings else base
 
     def decorate(view: F) -> F:

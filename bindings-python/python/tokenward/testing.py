@@ -16,15 +16,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ._native import TestIssuer
+from . import _native
 
-__all__ = ["TestIssuer", "tokenward_issuer"]
+__all__ = ["TestIssuer"]
+
+
+class TestIssuer(_native.TestIssuer):
+    """A local issuer: real keys, JWKS and discovery on 127.0.0.1, minting.
+
+    ``TestIssuer()`` starts with one ES256 key; ``TestIssuer(["RS256", "EdDSA"])``
+    with one key per algorithm (the last one signs). It stops when collected.
+    """
+
+    __test__ = False  # not a test class, despite the name
+
 
 try:
     import pytest
 except ImportError:  # pytest is optional; the fixture exists only with it
     pass
 else:
+    __all__ += ["tokenward_issuer"]
 
     @pytest.fixture
     def tokenward_issuer() -> Iterator[TestIssuer]:
