@@ -1,7 +1,7 @@
 //! serde_json values to Python objects, built directly (no JSON text in between).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use serde_json::{Map, Value};
 
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -37,9 +37,27 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
 pub fn fill(dict: &Bound<'_, PyDict>, map: &Map<String, Value>) -> PyResult<()> {
     let py = dict.py();
     for (k, v) in map {
-        dict.set_item(k, to_py(py, v)?)?;
+        dict.set_item(key(py, k), to_py(py, v)?)?;
     }
     Ok(())
+}
+
+/// The registered claim names come back on every verify: reuse one Python
+/// string for each instead of allocating it again.
+fn key<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    let interned = match name {
+        "iss" => pyo3::intern!(py, "iss"),
+        "sub" => pyo3::intern!(py, "sub"),
+        "aud" => pyo3::intern!(py, "aud"),
+        "exp" => pyo3::intern!(py, "exp"),
+        "nbf" => pyo3::intern!(py, "nbf"),
+        "iat" => pyo3::intern!(py, "iat"),
+        "jti" => pyo3::intern!(py, "jti"),
+        "scope" => pyo3::intern!(py, "scope"),
+        "email" => pyo3::intern!(py, "email"),
+        _ => return PyString::new(py, name),
+    };
+    interned.clone()
 }
 
 /// Python data to a serde_json value, through `json.dumps` so that every

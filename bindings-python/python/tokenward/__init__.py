@@ -8,9 +8,8 @@ claims = verifier.verify(token)          # Claims, or raises an InvalidToken sub
 
 from __future__ import annotations
 
-import asyncio
 import os
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from . import _native
 from .claims import Claims, UnverifiedToken
@@ -39,6 +38,9 @@ from .errors import (
     UnsupportedAlgorithm,
     UnsupportedCriticalHeader,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 __version__: str = _native.__version__
 
@@ -122,6 +124,8 @@ class Verifier(_native.Verifier):
         With keys held it answers at once; a fetch runs on tokenward's own
         runtime, and concurrent callers share one fetch.
         """
+        import asyncio  # here, not at import: asyncio alone takes longer to import than tokenward
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Claims] = loop.create_future()
 

@@ -10,8 +10,22 @@ class Claims(dict[str, Any]):
     """A token's verified claims: a plain ``dict`` (``jsonify(claims)`` works)
     with read-only helpers, and the verified protected header in ``.header``."""
 
-    __slots__ = ("header",)
-    header: dict[str, Any]
+    # Set by verify (no __init__, so building one costs no Python call).
+    __slots__ = ("_header", "_token")
+    _header: dict[str, Any]
+    _token: str
+
+    @property
+    def header(self) -> dict[str, Any]:
+        """The token's protected header (verified with it); ``{}`` for claims built by hand."""
+        header: Optional[dict[str, Any]] = getattr(self, "_header", None)
+        if header is None:
+            from ._native import decode_unverified
+
+            token: Optional[str] = getattr(self, "_token", None)
+            header = decode_unverified(token)[0] if token else {}
+            self._header = header
+        return header
 
     @property
     def subject(self) -> Optional[str]:
