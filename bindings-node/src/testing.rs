@@ -1,0 +1,163 @@
+//! `TestIssuer` for Node tests: the core's local issuer (keys, JWKS and
+//! discovery on 127.0.0.1, minting, failure modes).
+
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::{Map, Value};
+use tokenward::testing::{Behavior, Mint};
+use tokenward::Algorithm;
+
+fn algorithm(name: &str) -> Result<Algorithm> {
+    name.parse().map_err(|_| Error::new(Status::InvalidArg, format!("unknown algorithm {name:?}")))
+}
+
+fn object(value: Option<Value>, what: &str) -> Result<Map<String, Value>> {
+    match value {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(map)) => Ok(map),
+        Some(_) => Err(Error::new(Status::InvalidArg, format!("{what} must be an object"))),
+    }
+}
+
+/// What `mint` may set beyond the claims.
+#[napi(object)]
+pub struct MintOptions {
+    /// Header members merged over `alg`, `typ` and `kid`; `null` removes one.
+    pub header: Option<Value>,
+    /// Sign with this key (default: the newest).
+    pub kid: Option<String>,
+    /// Put this `alg` in the header and sign as it (for confusion tests).
+    pub alg: Option<String>,
+}
+
+/// How the JWKS endpoint answers; every field optional, times in seconds.
+#[napi(object)]
+pub struct BehaviorOptions {
+    pub delay: Option<f64>,
+    pub status: Option<u32>,
+    pub body: Option<String>,
+    pub drop_connection: Option<bool>,
+    pub cache_control: Option<String>,
+    pub etag: Option<bool>,
+    pub redirect_to: Option<String>,
+    pub discovery_issuer: Option<String>,
+    pub discovery_jwks_uri: Option<String>,
+}
+
+/// A local issuer serving its JWKS on 127.0.0.1.
+#[napi(js_name = "TestIssuer")]
+pub struct NativeTestIssuer {
+    inner: tokenward::testing::TestIssuer,
+}
+
+#[napi]
+impl NativeTestIssuer {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(algorithms: Option<Vec<String>>) -> Result<Self> {
+        let algorithms = algorithms
+            .unwrap_or_else(|| vec!["ES256".into()])
+            .iter()
+            .map(|name| algorithm(name))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(NativeTestIssuer { inner: tokenward::testing::TestIssuer::with_algorithms(&algorithms) })
+    }
+
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.inner.url()
+    }
+
+    #[napi(getter)]
+    pub fn jwks_url(&self) -> String {
+        self.inner.jwks_url()
+    }
+
+    #[napi(getter)]
+    pub fn discovery_url(&self) -> String {
+        self.inner.discovery_url()
+    }
+
+    #[napi(getter)]
+    pub fn kids(&self) -> Vec<String> {
+        self.inner.kids()
+    }
+
+    #[napi(getter)]
+    pub fn jwks_requests(&self) -> u32 {
+        u32::try_from(self.inner.jwks_requests()).unwrap_or(u32::MAX)
+    }
+
+    #[napi]
+    pub fn jwks(&self) -> Value {
+        self.inner.jwks()
+    }
+
+    #[napi]
+    pub fn public_key_pem(&self, kid: String) -> Option<String> {
+        self.inner.public_key_pem(&kid)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn add_key(&self, alg: String) -> Result<String> {
+        Ok(self.inner.add_key(algorithm(&alg)?))
+    }
+
+    #[napi]
+    pub fn remove_key(&self, kid: String) {
+        self.inner.remove_key(&kid)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn rotate(&self, alg: String) -> Result<String> {
+        Ok(self.inner.rotate(algorithm(&alg)?))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn mint(&self, claims: Option<Value>, options: Option<MintOptions>) -> Result<String> {
+        let options = options.unwrap_or(MintOptions { header: None, kid: None, alg: None });
+        let kids = self.inner.kids();
+        match &options.kid {
+            Some(kid) if !kids.contains(kid) => {
+                return Err(Error::new(Status::InvalidArg, format!("no key {kid:?} in this issuer")))
+            }
+            None if kids.is_empty() => return Err(Error::new(Status::InvalidArg, "the issuer has no key left")),
+            _ => {}
+        }
+        Ok(self.inner.mint_with(Mint {
+            claims: object(claims, "claims")?,
+            header: object(options.header, "header")?,
+            kid: options.kid,
+            alg: options.alg.as_deref().map(algorithm).transpose()?,
+        }))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_behavior(&self, behavior: Option<BehaviorOptions>) -> Result<()> {
+        let Some(b) = behavior else {
+            self.inner.set_behavior(Behavior::default());
+            return Ok(());
+        };
+        let delay = Duration::try_from_secs_f64(b.delay.unwrap_or(0.0))
+            .map_err(|_| Error::new(Status::InvalidArg, "delay must be a non-negative number of seconds"))?;
+        let status = b.status.map(u16::try_from).transpose().map_err(|_| Error::new(Status::InvalidArg, "bad status"))?;
+        self.inner.set_behavior(Behavior {
+            delay,
+            status,
+            body: b.body.map(String::into_bytes),
+            drop_connection: b.drop_connection.unwrap_or(false),
+            cache_control: b.cache_control,
+            etag: b.etag.unwrap_or(false),
+            redirect_to: b.redirect_to,
+            discovery_issuer: b.discovery_issuer,
+            discovery_jwks_uri: b.discovery_jwks_uri,
+        });
+        Ok(())
+    }
+
+    #[napi]
+    pub fn requests(&self, path: String) -> u32 {
+        u32::try_from(self.inner.requests(&path)).unwrap_or(u32::MAX)
+    }
+}

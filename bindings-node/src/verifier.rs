@@ -1,0 +1,93 @@
+//! `Verifier` and `decodeUnverified`. With keys held, verification runs on
+//! the calling thread and the JS layer wraps the result in a settled
+//! Promise; only a key fetch goes to the runtime.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::{Map, Value};
+use tokenward::{Claims, Options};
+
+use crate::errors::{to_js, to_value};
+
+/// The native verifier; index.js wraps it in the public `Verifier`.
+#[napi]
+pub struct NativeVerifier {
+    inner: tokenward::Verifier,
+}
+
+fn claims_value(claims: Claims) -> Value {
+    Value::Object(claims.into_parts().1)
+}
+
+#[napi]
+impl NativeVerifier {
+    /// `options`: snake_case keys, already type-checked by index.js; the core
+    /// checks every value.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Value) -> Result<Self> {
+        let inner = Options::from_json(options).and_then(Options::build).map_err(|e| to_js(&e))?;
+        Ok(NativeVerifier { inner })
+    }
+
+    /// The claims, when held keys suffice; otherwise a Promise of them that
+    /// settles after the fetch.
+    #[napi(catch_unwind, ts_return_type = "Record<string, unknown> | Promise<Record<string, unknown>>")]
+    pub fn verify<'env>(&self, env: &'env Env, token: String) -> Result<Either<Value, PromiseRaw<'env, Value>>> {
+        let attempt = within_runtime_if_available(|| self.inner.verify_or_fetch(&token));
+        match attempt {
+            Ok(outcome) => outcome.map(|claims| Either::A(claims_value(claims))).map_err(|e| to_js(&e)),
+            Err(pending) => {
+                let fetching = async move { Ok(settled(pending.await.map(claims_value))) };
+                env.spawn_future(fetching).map(Either::B)
+            }
+        }
+    }
+
+    /// The claims, with the keys held now; never fetches.
+    #[napi(catch_unwind)]
+    pub fn verify_sync(&self, token: String) -> Result<Value> {
+        self.inner.verify_with_held_keys(&token).map(claims_value).map_err(|e| to_js(&e))
+    }
+
+    /// Fetches the key set now; resolves to `{ error }` on failure (see `settled`).
+    #[napi(catch_unwind)]
+    pub fn refresh<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Value>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { Ok(settled(inner.refresh().await.map(|()| Value::Null))) })
+    }
+
+    /// Cache counters.
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> Value {
+        let s = self.inner.stats();
+        serde_json::json!({
+            "fetches": s.fetches,
+            "notModified": s.not_modified,
+            "cacheHits": s.cache_hits,
+            "staleServes": s.stale_serves,
+            "cooldownRefusals": s.cooldown_refusals,
+            "fetchFailures": s.fetch_failures,
+            "lastError": s.last_error,
+            "keysLoaded": self.inner.has_keys(),
+        })
+    }
+}
+
+/// How an async outcome crosses to JS: `{ value }` or `{ error }`, which
+/// index.js turns into a resolved or rejected Promise of its own.
+fn settled(outcome: std::result::Result<impl Into<Value>, tokenward::Error>) -> Value {
+    match outcome {
+        Ok(value) => serde_json::json!({ "value": value.into() }),
+        Err(e) => serde_json::json!({ "error": to_value(&e) }),
+    }
+}
+
+/// `{ header, claims }` of `token`, decoded but NOT verified.
+#[napi(catch_unwind)]
+pub fn decode_unverified(token: String) -> Result<Value> {
+    let decoded = tokenward::decode_unverified(&token).map_err(|e| to_js(&e))?;
+    let mut out = Map::new();
+    out.insert("header".into(), Value::Object(decoded.header));
+    out.insert("claims".into(), Value::Object(decoded.claims));
+    Ok(Value::Object(out))
+}
