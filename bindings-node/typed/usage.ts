@@ -1,0 +1,51 @@
+// Typed usage of the public API, compiled with `tsc --strict` (make lint).
+import express from 'express';
+import { Verifier, TokenwardError, decodeUnverified, ERROR_CODES, type Claims, type ErrorCode } from '..';
+import { requireToken } from '../express';
+import { TestIssuer } from '../testing';
+
+async function main(): Promise<void> {
+  const issuer = new TestIssuer(['ES256', 'RS256']);
+  const verifier = new Verifier({
+    jwksUrl: issuer.jwksUrl,
+    issuer: issuer.url,
+    audience: ['my-api'],
+    algorithms: ['ES256', 'RS256'],
+    leeway: 30,
+    maxAge: 3600,
+    requiredClaims: ['exp', 'sub'],
+    timeout: 5,
+    cacheTtl: 600,
+    cooldown: 30,
+    maxStale: 86400,
+    maxJwksBytes: 524288,
+  });
+  const token: string = issuer.mint({ sub: 'u', aud: 'my-api' }, { header: { typ: 'at+jwt' } });
+  const claims: Claims = await verifier.verify(token);
+  const sub: string | undefined = claims.sub;
+  const ok: boolean = await verifier.validate(token);
+  const again: Claims = verifier.verifySync(token);
+  const { header } = decodeUnverified(token);
+  const alg: string = header.alg;
+  try {
+    await verifier.verify('bad');
+  } catch (err) {
+    if (err instanceof TokenwardError) {
+      const code: ErrorCode | 'ERR_MISSING_TOKEN' | 'ERR_INSUFFICIENT_SCOPE' = err.code;
+      const claim: string | undefined = err.claim;
+      console.log(code, claim, err.isTokenProblem);
+    }
+  }
+  console.log(sub, ok, again.iss, alg, ERROR_CODES.length, verifier.stats().fetches);
+
+  const app = express();
+  app.use(express.json());
+  app.get('/me', requireToken({ verifier, scopes: ['profile'], cookie: 'session' }), (req, res) => {
+    res.json({ sub: req.auth?.claims.sub, alg: req.auth?.header.alg });
+  });
+  app.post('/login', requireToken({ verifier, jsonPath: 'oauth_token.access_token', header: false }), (_req, res) => {
+    res.status(204).end();
+  });
+}
+
+void main();
