@@ -27,8 +27,16 @@ $(VENV)/.deps: bindings-python/requirements-dev.txt
 python: $(VENV)/.deps ## build the Python package and install it into .venv (pip install ./bindings-python)
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
 
+bindings-node/node_modules/.deps: bindings-node/package.json bindings-node/package-lock.json
+	cd bindings-node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: node
+node: bindings-node/node_modules/.deps ## build the Node addon with @napi-rs/cli (napi build --platform --release)
+	cd bindings-node && npx napi build --platform --release --no-js --dts native.d.ts
+
 .PHONY: lint
-lint: lint-rust lint-python ## every linter: rustfmt, clippy, ruff, mypy --strict, stubtest
+lint: lint-rust lint-python lint-node ## every linter: rustfmt, clippy, ruff, mypy --strict, stubtest, tsc --strict
 
 .PHONY: lint-rust
 lint-rust: ## cargo fmt --check and clippy with warnings as errors
@@ -42,8 +50,12 @@ lint-python: python ## ruff, mypy --strict on the package and a typed usage file
 	cd bindings-python && ../$(VENV)/bin/mypy --strict python/tokenward typed/usage.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest tokenward._native
 
+.PHONY: lint-node
+lint-node: bindings-node/node_modules/.deps ## tsc --strict on a typed usage file of index.d.ts, express.d.ts, testing.d.ts
+	cd bindings-node && npx tsc -p typed/tsconfig.json
+
 .PHONY: test
-test: lint test-rust test-python ## lint, then every test in every language
+test: lint test-rust test-python test-node ## lint, then every test in every language
 
 .PHONY: test-rust
 test-rust: ## core tests: unit, conformance vectors, JWKS over loopback HTTP, property tests
@@ -54,6 +66,10 @@ test-python: python ## pytest: vectors, interop with PyJWT, threads, asyncio, gu
 	$(PY) bindings-python/typed/usage.py >/dev/null
 	cd bindings-python && ../$(PY) -m pytest -q
 
+.PHONY: test-node
+test-node: node ## node --test: vectors, jose interop, single flight, worker_threads, Express over HTTP
+	cd bindings-node && node --test test/*.test.js
+
 .PHONY: bench
 bench: ## core benchmark: tokenward vs bare aws-lc vs jsonwebtoken, per algorithm
 	$(CARGO) bench -p tokenward --bench verify
@@ -61,6 +77,10 @@ bench: ## core benchmark: tokenward vs bare aws-lc vs jsonwebtoken, per algorith
 .PHONY: bench-python
 bench-python: python ## Python benchmark: tokenward vs PyJWT, joserfc, authlib; threads, import time, memory
 	$(PY) bench/python/bench.py
+
+.PHONY: bench-node
+bench-node: node ## Node benchmark: tokenward vs jose, fast-jwt, jsonwebtoken; awaited and sync; memory
+	node --expose-gc bench/node/bench.js
 
 .PHONY: fuzz
 fuzz: ## property-based fuzzing of decode and verify with FUZZ_CASES cases per property (not part of test)
