@@ -141,7 +141,8 @@ impl NativeTestIssuer {
         };
         let delay = Duration::try_from_secs_f64(b.delay.unwrap_or(0.0))
             .map_err(|_| Error::new(Status::InvalidArg, "delay must be a non-negative number of seconds"))?;
-        let status = b.status.map(u16::try_from).transpose().map_err(|_| Error::new(Status::InvalidArg, "bad status"))?;
+        let status =
+            b.status.map(u16::try_from).transpose().map_err(|_| Error::new(Status::InvalidArg, "bad status"))?;
         self.inner.set_behavior(Behavior {
             delay,
             status,
