@@ -1,0 +1,134 @@
+'use strict';
+// The seed flow in Express: the frontend posts the provider's payload to
+// /login; the backend verifies the access and id tokens with tokenward,
+// finds or creates the user in SQLite, and starts a session.
+//
+// Two kinds of session are shown side by side:
+// - the provider's access token in an HttpOnly cookie, verified on every
+//   request by tokenward's middleware (GET /me);
+// - the app's own opaque session id in a cookie, looked up in SQLite (GET /session).
+const crypto = require('node:crypto');
+const express = require('express');
+const Database = require('better-sqlite3');
+const { Verifier, TokenwardError } = require('tokenward');
+const { requireToken } = require('tokenward/express');
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL UNIQUE,
+    email TEXT,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);`;
+
+const ACCESS_COOKIE = 'access_token';
+const SESSION_COOKIE = 'sid';
+
+/** [access token, id token] from Cotter's or Secuuth's payload. */
+function tokensFrom(payload) {
+  if (!payload || typeof payload !== 'object') return [undefined, undefined];
+  if (payload.oauth_token && typeof payload.oauth_token === 'object') {
+    return [payload.oauth_token.access_token, payload.oauth_token.id_token];
+  }
+  return [payload.accessToken, payload.idToken];
+}
+
+function cookie(req, name) {
+  for (const pair of (req.headers.cookie || '').split(';')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === name) return decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return '';
+}
+
+function createApp({ issuer, audience, clientId, database, cookieSecure = false }) {
+  // Access tokens are for this API; id tokens are addressed to the frontend's client id.
+  const access = new Verifier({ discover: issuer, audience });
+  const identity = new Verifier({ discover: issuer, audience: clientId });
+  const db = new Database(database);
+  db.exec(SCHEMA);
+  const insertUser = db.prepare('INSERT INTO users (subject, email) VALUES (?, ?) ON CONFLICT(subject) DO NOTHING');
+  const userBySubject = db.prepare('SELECT id, subject, email FROM users WHERE subject = ?');
+  const insertSession = db.prepare('INSERT INTO sessions (id, user_id) VALUES (?, ?)');
+  const userBySession = db.prepare(
+    'SELECT users.id, users.subject, users.email FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.id = ?',
+  );
+  const deleteSession = db.prepare('DELETE FROM sessions WHERE id = ?');
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: cookieSecure };
+
+  const app = express();
+  app.use(express.json());
+  const refuse = (res, status, code, message) => res.status(status).json({ error: 'login_failed', code, message });
+
+  app.post('/login', async (req, res, next) => {
+    const [accessToken, idToken] = tokensFrom(req.body);
+    if (typeof accessToken !== 'string' || typeof idToken !== 'string') {
+      return refuse(res, 400, 'missing_tokens', "post the provider's payload with an access token and an id token");
+    }
+    let accessClaims;
+    let idClaims;
+    try {
+      accessClaims = await access.verify(accessToken);
+      idClaims = await identity.verify(idToken);
+    } catch (err) {
+      if (!(err instanceof TokenwardError)) return next(err);
+      return refuse(res, err.isTokenProblem ? 401 : 503, err.code, err.message);
+    }
+    if (!accessClaims.sub || accessClaims.sub !== idClaims.sub) {
+      return refuse(res, 401, 'subject_mismatch', 'the access token and the id token are about different users');
+    }
+    const email = idClaims.email || req.body.email || null;
+    const created = insertUser.run(accessClaims.sub, email).changes === 1;
+    const user = userBySubject.get(accessClaims.sub);
+    const sessionId = crypto.randomBytes(32).toString('base64url');
+    insertSession.run(sessionId, user.id);
+    const lifetime = typeof accessClaims.exp === 'number' && typeof accessClaims.iat === 'number'
+      ? (accessClaims.exp - accessClaims.iat) * 1000
+      : undefined;
+    res.cookie(ACCESS_COOKIE, accessToken, { ...cookieOptions, maxAge: lifetime });
+    res.cookie(SESSION_COOKIE, sessionId, cookieOptions);
+    return res.json({ user, created });
+  });
+
+  app.get('/me', requireToken({ verifier: access, cookie: ACCESS_COOKIE }), (req, res) => {
+    const user = userBySubject.get(req.auth.claims.sub);
+    if (!user) return res.status(404).json({ error: 'unknown_user', code: 'unknown_user', message: 'log in first' });
+    const scope = typeof req.auth.claims.scope === 'string' ? req.auth.claims.scope.split(' ') : [];
+    return res.json({ user, scopes: scope });
+  });
+
+  app.get('/session', (req, res) => {
+    const user = userBySession.get(cookie(req, SESSION_COOKIE));
+    if (!user) return res.status(401).json({ error: 'no_session', code: 'no_session', message: 'log in first' });
+    return res.json({ user });
+  });
+
+  app.post('/logout', (req, res) => {
+    deleteSession.run(cookie(req, SESSION_COOKIE));
+    res.clearCookie(ACCESS_COOKIE);
+    res.clearCookie(SESSION_COOKIE);
+    res.json({ ok: true });
+  });
+
+  app.close = () => db.close();
+  return app;
+}
+
+module.exports = { createApp, tokensFrom };
+
+if (require.main === module) {
+  const app = createApp({
+    issuer: process.env.TOKENWARD_ISSUER,
+    audience: process.env.TOKENWARD_AUDIENCE,
+    clientId: process.env.TOKENWARD_CLIENT_ID,
+    database: process.env.DATABASE || 'users.db',
+    cookieSecure: process.env.COOKIE_SECURE === '1',
+  });
+  const port = Number(process.env.PORT || 3000);
+  app.listen(port, '127.0.0.1', () => console.log(`express-login listening on http://127.0.0.1:${port}`));
+}
