@@ -45,8 +45,8 @@ lint-rust: ## cargo fmt --check and clippy with warnings as errors
 
 .PHONY: lint-python
 lint-python: python ## ruff, mypy --strict on the package and a typed usage file, stubtest on the stubs
-	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed
-	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed
+	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed ../examples
+	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed ../examples
 	cd bindings-python && ../$(VENV)/bin/mypy --strict python/tokenward typed/usage.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest tokenward._native
 
@@ -54,8 +54,18 @@ lint-python: python ## ruff, mypy --strict on the package and a typed usage file
 lint-node: bindings-node/node_modules/.deps ## tsc --strict on a typed usage file of index.d.ts, express.d.ts, testing.d.ts
 	cd bindings-node && npx tsc -p typed/tsconfig.json
 
+.PHONY: examples
+examples: python node ## build what the three example backends need (npm deps, the axum binary)
+	cd examples/express-login && npm ci --no-audit --no-fund --loglevel=error
+	$(CARGO) build -p tokenward-example-axum
+
+.PHONY: demo
+demo: examples ## the seed login flow end to end: a TestIssuer as provider, Flask, Express and axum backends
+	$(PY) examples/demo.py
+
 .PHONY: test
-test: lint test-rust test-python test-node ## lint, then every test in every language
+test: lint test-rust test-python test-node test-examples ## lint, then every test in every language, then the demo
+	$(PY) examples/demo.py
 
 .PHONY: test-rust
 test-rust: ## core tests: unit, conformance vectors, JWKS over loopback HTTP, property tests
@@ -69,6 +79,11 @@ test-python: python ## pytest: vectors, interop with PyJWT, threads, asyncio, gu
 .PHONY: test-node
 test-node: node ## node --test: vectors, jose interop, single flight, worker_threads, Express over HTTP
 	cd bindings-node && node --test test/*.test.js
+
+.PHONY: test-examples
+test-examples: examples ## the Flask and Express examples over HTTP (the axum example's tests run in test-rust)
+	cd examples/flask-login && ../../$(PY) -m pytest -q -p no:cacheprovider
+	cd examples/express-login && node --test test/*.test.js
 
 .PHONY: bench
 bench: ## core benchmark: tokenward vs bare aws-lc vs jsonwebtoken, per algorithm

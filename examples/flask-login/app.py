@@ -20,7 +20,6 @@ import sqlite3
 from typing import Any, Optional
 
 from flask import Flask, Response, g, jsonify, request
-
 from tokenward import InvalidToken, JwksError, Verifier
 from tokenward.flask import Tokenward, require_token
 
@@ -52,7 +51,9 @@ def tokens_from(payload: Any) -> tuple[Optional[str], Optional[str]]:
     return payload.get("accessToken"), payload.get("idToken")  # Secuuth
 
 
-def create_app(*, issuer: str, audience: str, client_id: str, database: str, cookie_secure: bool = False) -> Flask:
+def create_app(
+    *, issuer: str, audience: str, client_id: str, database: str, cookie_secure: bool = False
+) -> Flask:
     app = Flask(__name__)
     # Access tokens are for this API; id tokens are addressed to the frontend's client id.
     access = Verifier(discover=issuer, audience=audience)
@@ -85,7 +86,9 @@ def create_app(*, issuer: str, audience: str, client_id: str, database: str, coo
         payload = request.get_json(silent=True)
         access_token, id_token = tokens_from(payload)
         if not isinstance(access_token, str) or not isinstance(id_token, str):
-            return refuse(400, "missing_tokens", "post the provider's payload with an access token and an id token")
+            return refuse(
+                400, "missing_tokens", "post the provider's payload with an access token and an id token"
+            )
         try:
             access_claims = access.verify(access_token)
             id_claims = identity.verify(id_token)
@@ -94,7 +97,9 @@ def create_app(*, issuer: str, audience: str, client_id: str, database: str, coo
         except JwksError as e:
             return refuse(503, e.code, e.message)
         if access_claims.subject is None or access_claims.subject != id_claims.subject:
-            return refuse(401, "subject_mismatch", "the access token and the id token are about different users")
+            return refuse(
+                401, "subject_mismatch", "the access token and the id token are about different users"
+            )
         email = id_claims.get("email") or (payload or {}).get("email")
         conn = db()
         inserted = conn.execute(
@@ -124,10 +129,15 @@ def create_app(*, issuer: str, audience: str, client_id: str, database: str, coo
 
     @app.get("/session")
     def session() -> Any:
-        row = db().execute(
-            "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.id = ?",
-            (request.cookies.get(SESSION_COOKIE, ""),),
-        ).fetchone()
+        row = (
+            db()
+            .execute(
+                "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id"
+                " WHERE sessions.id = ?",
+                (request.cookies.get(SESSION_COOKIE, ""),),
+            )
+            .fetchone()
+        )
         if row is None:
             return jsonify(error="no_session", code="no_session", message="log in first"), 401
         return jsonify(user=user_json(row))

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
-
 from app import create_app
 from tokenward.testing import TestIssuer
+from werkzeug.serving import make_server
 
 AUDIENCE = "my-api"
 CLIENT_ID = "my-client"
@@ -53,7 +52,9 @@ def cotter(access_token: str, id_token: str) -> dict[str, Any]:
     }
 
 
-def test_first_login_creates_the_user_and_the_second_finds_them(base: str, issuer: TestIssuer, database: str) -> None:
+def test_first_login_creates_the_user_and_the_second_finds_them(
+    base: str, issuer: TestIssuer, database: str
+) -> None:
     first = requests.post(f"{base}/login", json=cotter(*tokens(issuer)))
     assert first.status_code == 200
     assert first.json()["created"] is True
@@ -61,12 +62,16 @@ def test_first_login_creates_the_user_and_the_second_finds_them(base: str, issue
     assert second.json()["created"] is False
     assert second.json()["user"] == first.json()["user"]
     with sqlite3.connect(database) as conn:
-        assert conn.execute("SELECT subject, email FROM users").fetchall() == [("user-1", "user-1@example.com")]
+        assert conn.execute("SELECT subject, email FROM users").fetchall() == [
+            ("user-1", "user-1@example.com")
+        ]
 
 
 def test_secuuth_payload_logs_in_too(base: str, issuer: TestIssuer) -> None:
     access_token, id_token = tokens(issuer, sub="user-2")
-    r = requests.post(f"{base}/login", json={"accessToken": access_token, "idToken": id_token, "refreshToken": "r"})
+    r = requests.post(
+        f"{base}/login", json={"accessToken": access_token, "idToken": id_token, "refreshToken": "r"}
+    )
     assert r.status_code == 200 and r.json()["user"]["subject"] == "user-2"
 
 
@@ -103,7 +108,9 @@ def test_me_without_a_session_is_401_with_a_challenge(base: str) -> None:
         ({"iss": "https://other-issuer.example"}, "invalid_issuer"),
     ],
 )
-def test_bad_access_tokens_are_refused(base: str, issuer: TestIssuer, change: dict[str, Any], code: str) -> None:
+def test_bad_access_tokens_are_refused(
+    base: str, issuer: TestIssuer, change: dict[str, Any], code: str
+) -> None:
     r = requests.post(f"{base}/login", json=cotter(*tokens(issuer, **change)))
     assert r.status_code == 401 and r.json()["code"] == code
 
