@@ -28,7 +28,7 @@ python: $(VENV)/.deps ## build the Python package and install it into .venv (pip
 	$(PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
 
 bindings-node/node_modules/.deps: bindings-node/package.json bindings-node/package-lock.json
-	cd bindings-node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd bindings-node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 .PHONY: node
@@ -56,7 +56,7 @@ lint-node: bindings-node/node_modules/.deps ## tsc --strict on a typed usage fil
 
 .PHONY: examples
 examples: python node ## build what the three example backends need (npm deps, the axum binary)
-	cd examples/express-login && npm ci --no-audit --no-fund --loglevel=error
+	cd examples/express-login && npm install --no-audit --no-fund --loglevel=error
 	$(CARGO) build -p tokenward-example-axum
 
 .PHONY: demo
