@@ -8,23 +8,14 @@
 //   request by tokenward's middleware (GET /me);
 // - the app's own opaque session id in a cookie, looked up in SQLite (GET /session).
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
 const express = require('express');
 const Database = require('better-sqlite3');
 const { Verifier, TokenwardError } = require('tokenward');
 const { requireToken } = require('tokenward/express');
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    subject TEXT NOT NULL UNIQUE,
-    email TEXT,
-    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-);`;
+const SCHEMA = fs.readFileSync(path.join(__dirname, '..', 'schema.sql'), 'utf8');
 
 const ACCESS_COOKIE = 'access_token';
 const SESSION_COOKIE = 'sid';

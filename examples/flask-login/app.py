@@ -17,25 +17,14 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+from pathlib import Path
 from typing import Any, Optional
 
 from flask import Flask, Response, g, jsonify, request
 from tokenward import InvalidToken, JwksError, Verifier
 from tokenward.flask import Tokenward, require_token
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    subject TEXT NOT NULL UNIQUE,
-    email TEXT,
-    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-);
-"""
+SCHEMA = (Path(__file__).resolve().parent.parent / "schema.sql").read_text()
 
 ACCESS_COOKIE = "access_token"
 SESSION_COOKIE = "sid"

@@ -22,18 +22,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use tokenward::{Claims, Verifier};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    subject TEXT NOT NULL UNIQUE,
-    email TEXT,
-    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-);";
+const SCHEMA: &str = include_str!("../../schema.sql");
 
 const ACCESS_COOKIE: &str = "access_token";
 const SESSION_COOKIE: &str = "sid";
