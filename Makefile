@@ -45,8 +45,8 @@ lint-rust: ## cargo fmt --check and clippy with warnings as errors
 
 .PHONY: lint-python
 lint-python: python ## ruff, mypy --strict on the package and a typed usage file, stubtest on the stubs
-	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed ../examples
-	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed ../examples
+	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed ../examples ../bench/python
+	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed ../examples ../bench/python
 	cd bindings-python && ../$(VENV)/bin/mypy --strict python/tokenward typed/usage.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest tokenward._native
 

@@ -26,24 +26,42 @@ function keyPair(alg) {
   return crypto.generateKeyPairSync('ed25519');
 }
 
-async function perCall(fn, isAsync) {
-  const run = async (n) => {
-    const start = process.hrtime.bigint();
-    if (isAsync) for (let i = 0; i < n; i++) await fn();
-    else for (let i = 0; i < n; i++) fn();
-    return Number(process.hrtime.bigint() - start) / 1e9;
-  };
-  await run(50);
+/** Calls of `fn` that take about TARGET / 5 seconds. */
+async function calibrate(fn, isAsync) {
+  await timed(fn, isAsync, 50);
   let n = 16;
-  let elapsed = await run(n);
+  let elapsed = await timed(fn, isAsync, n);
   while (elapsed < TARGET / 20) {
     n *= 4;
-    elapsed = await run(n);
+    elapsed = await timed(fn, isAsync, n);
   }
-  n = Math.max(1, Math.floor((n * (TARGET / 5)) / elapsed));
-  let best = Infinity;
-  for (let round = 0; round < 5; round++) best = Math.min(best, (await run(n)) / n);
-  return best * 1e6;
+  return Math.max(1, Math.floor((n * (TARGET / 5)) / elapsed));
+}
+
+async function timed(fn, isAsync, n) {
+  const start = process.hrtime.bigint();
+  if (isAsync) for (let i = 0; i < n; i++) await fn();
+  else for (let i = 0; i < n; i++) fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/**
+ * µs per call for each contender: five rounds, each running every
+ * contender in turn, keeping each one's best round. Interleaving spreads
+ * the machine's noise over all columns instead of landing on one.
+ */
+async function measure(contenders) {
+  const entries = Object.entries(contenders).filter(([, e]) => e);
+  const sizes = {};
+  for (const [name, [fn, isAsync]] of entries) sizes[name] = await calibrate(fn, isAsync);
+  const best = {};
+  for (let round = 0; round < 5; round++) {
+    for (const [name, [fn, isAsync]] of entries) {
+      const perCallUs = ((await timed(fn, isAsync, sizes[name])) / sizes[name]) * 1e6;
+      best[name] = Math.min(best[name] ?? Infinity, perCallUs);
+    }
+  }
+  return best;
 }
 
 async function main() {
@@ -89,11 +107,10 @@ async function main() {
       const claims = out && out.payload ? out.payload : out;
       if (claims.sub !== 'user-1') throw new Error(`${name} did not verify ${alg}`);
     }
-    const t = {};
-    for (const [name, entry] of Object.entries(contenders)) t[name] = entry ? await perCall(entry[0], entry[1]) : NaN;
-    const iterations = Math.max(1000, Math.floor(200000 / t.sync));
-    let core = Infinity;
-    for (let i = 0; i < 5; i++) core = Math.min(core, ours._timeCore(token, iterations) / iterations * 1e6);
+    // The core's own figure: the same token looped inside Rust, no JS per call.
+    contenders.core = [() => ours._timeCore(token, 100), false];
+    const t = { jwt: NaN, ...(await measure(contenders)) };
+    const core = t.core / 100;
     const cells = [t.verify, t.sync, core, t.verify - core, t.jose, t.fast, t.jwt, t.jose / t.verify, t.fast / t.verify, t.jwt / t.verify, t.fast / t.sync];
     console.log(alg.padEnd(6) + ' ' + cells.map((v) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2)).padStart(9)).join(' '));
   }
