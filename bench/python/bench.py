@@ -80,20 +80,14 @@ def measure(calls: dict[str, Callable[[], Any]]) -> dict[str, float]:
     return best
 
 
-def contenders(
-    alg: str, private: Any, public: bytes, token: str
-) -> dict[str, Callable[[], Any]]:
+def contenders(alg: str, private: Any, public: bytes, token: str) -> dict[str, Callable[[], Any]]:
     if alg == "HS256":
-        verifier = tokenward.Verifier(
-            secret=public, algorithms=["HS256"], issuer=ISS, audience=AUD
-        )
+        verifier = tokenward.Verifier(secret=public, algorithms=["HS256"], issuer=ISS, audience=AUD)
         pyjwt_key: Any = public
         jose_key = jose_jwk.OctKey.import_key(public)
         authlib_key = AuthlibKey.import_key(public, {"kty": "oct"})
     else:
-        verifier = tokenward.Verifier(
-            key=public.decode(), algorithms=[alg], issuer=ISS, audience=AUD
-        )
+        verifier = tokenward.Verifier(key=public.decode(), algorithms=[alg], issuer=ISS, audience=AUD)
         pyjwt_key = serialization.load_pem_public_key(public)
         jose_key = jose_jwk.import_key(
             public, "OKP" if alg == "EdDSA" else ("RSA" if alg == "RS256" else "EC")
@@ -110,9 +104,7 @@ def contenders(
     }
 
     def with_pyjwt() -> Any:
-        return pyjwt.decode(
-            token, pyjwt_key, algorithms=[alg], audience=AUD, issuer=ISS
-        )
+        return pyjwt.decode(token, pyjwt_key, algorithms=[alg], audience=AUD, issuer=ISS)
 
     def with_joserfc() -> Any:
         decoded = jose_jwt.decode(token, jose_key, algorithms=jose_algs)
@@ -143,9 +135,7 @@ def check_same_verdict(calls: dict[str, Callable[[], Any]]) -> None:
         assert result["sub"] == "user-1", (name, result)
 
 
-def threads_speedup(
-    verifier: tokenward.Verifier, token: str, seconds: float = 1.0
-) -> tuple[float, float]:
+def threads_speedup(verifier: tokenward.Verifier, token: str, seconds: float = 1.0) -> tuple[float, float]:
     def rate(workers: int) -> float:
         counts = [0] * workers
         stop = time.perf_counter() + seconds
@@ -172,10 +162,7 @@ def threads_speedup(
 
 def import_ms() -> float:
     code = "import time; s = time.perf_counter(); import tokenward; print((time.perf_counter() - s) * 1000)"
-    runs = [
-        float(subprocess.check_output([sys.executable, "-c", code]).decode())
-        for _ in range(7)
-    ]
+    runs = [float(subprocess.check_output([sys.executable, "-c", code]).decode()) for _ in range(7)]
     return min(runs)
 
 
@@ -184,9 +171,7 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def memory_growth(
-    verifier: tokenward.Verifier, token: str, n: int = 1_000_000
-) -> tuple[int, float]:
+def memory_growth(verifier: tokenward.Verifier, token: str, n: int = 1_000_000) -> tuple[int, float]:
     for _ in range(20_000):
         verifier.verify(token)
     before = rss_bytes()
@@ -198,9 +183,7 @@ def memory_growth(
 
 
 def main() -> None:
-    print(
-        f"tokenward {tokenward.__version__} · PyJWT {pyjwt.__version__} · Python {sys.version.split()[0]}"
-    )
+    print(f"tokenward {tokenward.__version__} · PyJWT {pyjwt.__version__} · Python {sys.version.split()[0]}")
     print("µs per verify (best of 5), same token per row; ratio = other / tokenward\n")
     header = f"{'alg':<6} {'tokenward':>10} {'core':>7} {'+py':>6} {'PyJWT':>8} {'joserfc':>8} {'authlib':>8}"
     header += f" {'xPyJWT':>7} {'xjoserfc':>8} {'xauthlib':>8} {'xbest':>6}"
@@ -212,9 +195,7 @@ def main() -> None:
         check_same_verdict(calls)
         verifier = calls["_verifier"]()
         # The core's own figure: the same token looped inside Rust, no Python per call.
-        timed_calls = {
-            name: calls[name] for name in ("tokenward", "PyJWT", "joserfc", "authlib")
-        }
+        timed_calls = {name: calls[name] for name in ("tokenward", "PyJWT", "joserfc", "authlib")}
         timed_calls["core"] = lambda v=verifier, t=token: v._time_core(t, 200)
         times = measure(timed_calls)
         core = times["core"] / 200
@@ -223,24 +204,19 @@ def main() -> None:
         rows[alg] = (ours, core)
         print(
             f"{alg:<6} {ours:>10.2f} {core:>7.2f} {ours - core:>6.2f}"
-            f" {times['PyJWT']:>8.2f} {times['joserfc']:>8.2f} {times['authlib']:>8.2f} {times['PyJWT'] / ours:>7.1f} {times['joserfc'] / ours:>8.1f}"
+            f" {times['PyJWT']:>8.2f} {times['joserfc']:>8.2f} {times['authlib']:>8.2f}"
+            f" {times['PyJWT'] / ours:>7.1f} {times['joserfc'] / ours:>8.1f}"
             f" {times['authlib'] / ours:>8.1f} {best_other / ours:>6.1f}"
         )
     es_private, es_public = keys()["ES256"]
     es_token = sign("ES256", es_private)
     es_verifier = tokenward.Verifier(key=es_public.decode(), issuer=ISS, audience=AUD)
     one, two = threads_speedup(es_verifier, es_token)
-    print(
-        f"\nthreads (ES256): 1 thread {one:,.0f}/s, 2 threads {two:,.0f}/s -> {two / one:.2f}x"
-    )
+    print(f"\nthreads (ES256): 1 thread {one:,.0f}/s, 2 threads {two:,.0f}/s -> {two / one:.2f}x")
     print(f"import tokenward: {import_ms():.1f} ms (best of 7 fresh interpreters)")
-    hs_verifier = tokenward.Verifier(
-        secret=HS_SECRET, algorithms=["HS256"], issuer=ISS, audience=AUD
-    )
+    hs_verifier = tokenward.Verifier(secret=HS_SECRET, algorithms=["HS256"], issuer=ISS, audience=AUD)
     grown, elapsed = memory_growth(hs_verifier, sign("HS256", HS_SECRET))
-    print(
-        f"RSS growth over 1,000,000 HS256 verifies: {grown / 1024 / 1024:.2f} MiB ({elapsed:.1f} s)"
-    )
+    print(f"RSS growth over 1,000,000 HS256 verifies: {grown / 1024 / 1024:.2f} MiB ({elapsed:.1f} s)")
 
 
 if __name__ == "__main__":
