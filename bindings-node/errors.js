@@ -6,20 +6,18 @@
  * upper-cased); `claim` names the failing claim, when one did.
  */
 class TokenwardError extends Error {
-  constructor(message, code, claim) {
+  /**
+   * @param {boolean} tokenProblem true when the token itself was refused (the
+   *   core decides for its codes); false for key or configuration problems.
+   */
+  constructor(message, code, claim, tokenProblem = false) {
     super(message);
     this.name = 'TokenwardError';
     this.code = code;
     this.claim = claim ?? undefined;
-  }
-
-  /** True when the token itself was refused (not a key or configuration problem). */
-  get isTokenProblem() {
-    return !NOT_TOKEN_PROBLEMS.has(this.code);
+    this.isTokenProblem = tokenProblem;
   }
 }
-
-const NOT_TOKEN_PROBLEMS = new Set(['ERR_JWKS_NOT_LOADED', 'ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_INVALID', 'ERR_CONFIGURATION']);
 
 /** Every stable code, for `switch` statements and tests. */
 const ERROR_CODES = Object.freeze([
@@ -45,9 +43,9 @@ const ERROR_CODES = Object.freeze([
   'ERR_CONFIGURATION',
 ]);
 
-/** `{code, claim, message}` from the addon to a TokenwardError. */
+/** `{code, claim, message, tokenProblem}` from the addon to a TokenwardError. */
 function fromNative(detail) {
-  return new TokenwardError(detail.message, detail.code, detail.claim);
+  return new TokenwardError(detail.message, detail.code, detail.claim, detail.tokenProblem);
 }
 
 /**

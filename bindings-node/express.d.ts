@@ -42,5 +42,5 @@ type Middleware = (req: any, res: any, next: (err?: unknown) => void) => void;
 
 export declare function requireToken(options: RequireTokenOptions): Middleware;
 export declare function tokenFromRequest(req: IncomingMessage & { body?: unknown; cookies?: Record<string, string> }, options: Omit<RequireTokenOptions, 'verifier'>): string | undefined;
-export declare function scopesOf(claims: Claims): string[];
+export { scopesOf } from "./index";
 export type { ServerResponse };

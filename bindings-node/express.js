@@ -13,7 +13,7 @@
  * Missing scope: 403 `insufficient_scope`. Keys unavailable: 503. With
  * `passErrors: true` the error goes to `next(err)` instead (with `err.status`).
  */
-const { TokenwardError, decodeUnverified } = require('./index.js');
+const { TokenwardError, decodeUnverified, scopesOf } = require('./index.js');
 
 function jsonField(body, path) {
   let value = body;
@@ -80,7 +80,7 @@ function challenge(settings, error, description, scope) {
 }
 
 function refusal(status, error, code, message, cause) {
-  const err = cause instanceof TokenwardError ? cause : new TokenwardError(message, code);
+  const err = cause instanceof TokenwardError ? cause : new TokenwardError(message, code, undefined, true);
   err.status = status;
   err.oauthError = error;
   return err;
@@ -150,14 +150,6 @@ function requireToken(settings) {
       },
     );
   };
-}
-
-/** Scopes from `scope` (space-separated) or `scp` (string or array). */
-function scopesOf(claims) {
-  const value = claims.scope ?? claims.scp;
-  if (typeof value === 'string') return value.split(/\s+/).filter(Boolean);
-  if (Array.isArray(value)) return value.filter((v) => typeof v === 'string');
-  return [];
 }
 
 module.exports = { requireToken, tokenFromRequest, scopesOf };

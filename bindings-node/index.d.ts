@@ -137,5 +137,8 @@ export declare class Verifier {
   stats(): CacheStats;
 }
 
+/** The scopes claims grant: `scope` (space-separated) when present, else `scp` (string or array). */
+export declare function scopesOf(claims: Claims): string[];
+
 /** Header and claims, parsed as strictly as `verify` does but NOT verified: never trust them. */
 export declare function decodeUnverified(token: string): { header: Header; claims: Claims };

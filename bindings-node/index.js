@@ -175,6 +175,15 @@ class Verifier {
   }
 }
 
+/** The scopes claims grant: `scope` (space-separated) when present, else `scp` (string or array). */
+function scopesOf(claims) {
+  const picked = {};
+  for (const name of ['scope', 'scp']) {
+    if (claims !== null && typeof claims === 'object' && Object.hasOwn(claims, name)) picked[name] = claims[name];
+  }
+  return native.scopesOf(picked);
+}
+
 /** `{ header, claims }` of a token, parsed strictly but NOT verified: never trust them. */
 function decodeUnverified(token) {
   checkToken(token);
@@ -185,4 +194,4 @@ function decodeUnverified(token) {
   }
 }
 
-module.exports = { Verifier, decodeUnverified, TokenwardError, ERROR_CODES };
+module.exports = { Verifier, decodeUnverified, scopesOf, TokenwardError, ERROR_CODES };

@@ -10,6 +10,7 @@ pub fn to_value(error: &tokenward::Error) -> Value {
         "code": format!("ERR_{}", error.code().to_ascii_uppercase()),
         "claim": error.failed_claim(),
         "message": error.message(),
+        "tokenProblem": error.kind().is_token_problem(),
     })
 }
 

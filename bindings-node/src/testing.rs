@@ -117,20 +117,13 @@ impl NativeTestIssuer {
     #[napi(catch_unwind)]
     pub fn mint(&self, claims: Option<Value>, options: Option<MintOptions>) -> Result<String> {
         let options = options.unwrap_or(MintOptions { header: None, kid: None, alg: None });
-        let kids = self.inner.kids();
-        match &options.kid {
-            Some(kid) if !kids.contains(kid) => {
-                return Err(Error::new(Status::InvalidArg, format!("no key {kid:?} in this issuer")))
-            }
-            None if kids.is_empty() => return Err(Error::new(Status::InvalidArg, "the issuer has no key left")),
-            _ => {}
-        }
-        Ok(self.inner.mint_with(Mint {
+        let mint = Mint {
             claims: object(claims, "claims")?,
             header: object(options.header, "header")?,
             kid: options.kid,
             alg: options.alg.as_deref().map(algorithm).transpose()?,
-        }))
+        };
+        self.inner.try_mint_with(mint).map_err(|message| Error::new(Status::InvalidArg, message))
     }
 
     #[napi(catch_unwind)]

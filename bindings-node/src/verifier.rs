@@ -35,8 +35,7 @@ impl NativeVerifier {
     /// settles after the fetch.
     #[napi(catch_unwind, ts_return_type = "string | Promise<{ value?: string, error?: object }>")]
     pub fn verify<'env>(&self, env: &'env Env, token: String) -> Result<Either<String, PromiseRaw<'env, Value>>> {
-        let attempt = within_runtime_if_available(|| self.inner.verify_or_fetch(&token));
-        match attempt {
+        match self.inner.verify_or_fetch(&token) {
             Ok(outcome) => outcome.map(|claims| Either::A(claims_json(&claims))).map_err(|e| to_js(&e)),
             Err(pending) => {
                 let fetching = async move { Ok(settled(pending.await.map(|claims| claims_json(&claims)))) };
@@ -103,4 +102,13 @@ pub fn decode_unverified(token: String) -> Result<Value> {
     out.insert("header".into(), Value::Object(decoded.header));
     out.insert("claims".into(), Value::Object(decoded.claims));
     Ok(Value::Object(out))
+}
+
+/// The scopes `claims` grant, read by the core's rule (`scope`, else `scp`).
+#[napi(catch_unwind)]
+pub fn scopes_of(claims: Value) -> Vec<String> {
+    match &claims {
+        Value::Object(map) => tokenward::scopes_of(map).into_iter().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
 }

@@ -1,7 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Verifier, TokenwardError, decodeUnverified, ERROR_CODES } = require('..');
+const { Verifier, TokenwardError, decodeUnverified, scopesOf, ERROR_CODES } = require('..');
 const { TestIssuer } = require('../testing');
 
 const AUD = 'my-api';
@@ -149,6 +149,13 @@ test('hostile inputs are refused, never crash', async () => {
   }
 });
 
+test('scopesOf follows the core rule: a present scope claim wins over scp', () => {
+  assert.deepEqual(scopesOf({ scope: 'a  b c' }), ['a', 'b', 'c']);
+  assert.deepEqual(scopesOf({ scope: null, scp: ['a'] }), []);
+  assert.deepEqual(scopesOf({ scp: 'x y' }), ['x', 'y']);
+  assert.deepEqual(scopesOf({ scp: ['x', 1, 'y'] }), ['x', 'y']);
+});
+
 test('ERROR_CODES lists the twenty stable codes', () => {
   assert.equal(ERROR_CODES.length, 20);
   assert.equal(new Set(ERROR_CODES).size, 20);
@@ -159,4 +166,11 @@ test('the ESM entry point exports the same API', async () => {
   const esm = await import('tokenward');
   assert.equal(esm.Verifier, Verifier);
   assert.equal(esm.TokenwardError, TokenwardError);
+});
+
+test('minting with a missing key throws instead of crashing', () => {
+  const issuer = new TestIssuer();
+  assert.throws(() => issuer.mint({}, { kid: 'nope' }), /nope/);
+  issuer.removeKey(issuer.kids[0]);
+  assert.throws(() => issuer.mint({}), /no key/);
 });

@@ -15,7 +15,7 @@ mod _native {
     #[pymodule_export]
     use crate::testing::TestIssuer;
     #[pymodule_export]
-    use crate::verifier::{decode_unverified, Verifier};
+    use crate::verifier::{decode_unverified, scopes, Verifier};
 
     use pyo3::prelude::*;
 

@@ -1,9 +1,9 @@
-//! Keyword arguments to core `Options`. Only types are converted here; the
+//! One keyword argument to a field of core `Options`. Only types are converted here; the
 //! core checks every value, so Python and Node refuse the same things.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyString};
-use tokenward::{OneOrMany, Options};
+use tokenward::OneOrMany;
 
 use crate::errors::configuration;
 
@@ -41,6 +41,14 @@ impl<'py> Arg<'_, 'py> {
         Ok(Some(OneOrMany::Many(items)))
     }
 
+    /// A list of strings (one string counts as a list of one).
+    pub fn string_list(&self) -> PyResult<Option<Vec<String>>> {
+        Ok(self.strings()?.map(|names| match names {
+            OneOrMany::One(name) => vec![name],
+            OneOrMany::Many(names) => names,
+        }))
+    }
+
     pub fn number(&self) -> PyResult<Option<f64>> {
         let Some(v) = self.value.filter(|v| !v.is_none()) else { return Ok(None) };
         if v.is_instance_of::<PyBool>() {
@@ -76,59 +84,5 @@ impl<'py> Arg<'_, 'py> {
             return self.string();
         }
         crate::json::from_py(v).map(|value| Some(value.to_string())).map_err(|_| self.wrong(v, "a dict or JSON text"))
-    }
-}
-
-/// Every keyword argument of `Verifier(...)`, in the order of its signature.
-pub struct Kwargs<'a, 'py> {
-    pub jwks_url: Arg<'a, 'py>,
-    pub discover: Arg<'a, 'py>,
-    pub jwks: Arg<'a, 'py>,
-    pub key: Arg<'a, 'py>,
-    pub secret: Arg<'a, 'py>,
-    pub issuer: Arg<'a, 'py>,
-    pub audience: Arg<'a, 'py>,
-    pub algorithms: Arg<'a, 'py>,
-    pub leeway: Arg<'a, 'py>,
-    pub max_age: Arg<'a, 'py>,
-    pub typ: Arg<'a, 'py>,
-    pub required_claims: Arg<'a, 'py>,
-    pub max_token_bytes: Arg<'a, 'py>,
-    pub millisecond_timestamps: Arg<'a, 'py>,
-    pub now: Arg<'a, 'py>,
-    pub timeout: Arg<'a, 'py>,
-    pub cache_ttl: Arg<'a, 'py>,
-    pub cooldown: Arg<'a, 'py>,
-    pub max_stale: Arg<'a, 'py>,
-    pub max_jwks_bytes: Arg<'a, 'py>,
-}
-
-impl Kwargs<'_, '_> {
-    pub fn into_options(self) -> PyResult<Options> {
-        Ok(Options {
-            jwks_url: self.jwks_url.string()?,
-            discover: self.discover.string()?,
-            jwks: self.jwks.json_text()?,
-            key: self.key.string()?,
-            secret: self.secret.bytes()?,
-            issuer: self.issuer.strings()?,
-            audience: self.audience.strings()?,
-            algorithms: self.algorithms.strings()?,
-            leeway: self.leeway.number()?,
-            max_age: self.max_age.number()?,
-            typ: self.typ.string()?,
-            required_claims: self.required_claims.strings()?.map(|names| match names {
-                OneOrMany::One(name) => vec![name],
-                OneOrMany::Many(names) => names,
-            }),
-            max_token_bytes: self.max_token_bytes.number()?,
-            millisecond_timestamps: self.millisecond_timestamps.flag()?,
-            now: self.now.number()?,
-            timeout: self.timeout.number()?,
-            cache_ttl: self.cache_ttl.number()?,
-            cooldown: self.cooldown.number()?,
-            max_stale: self.max_stale.number()?,
-            max_jwks_bytes: self.max_jwks_bytes.number()?,
-        })
     }
 }

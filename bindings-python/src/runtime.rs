@@ -21,7 +21,7 @@ pub fn forget_after_fork() {
 
 /// The process's runtime, creating it if this process has none yet.
 pub fn get() -> Arc<Runtime> {
-    if FORKED.swap(false, Ordering::AcqRel) {
+    if FORKED.load(Ordering::Acquire) && FORKED.swap(false, Ordering::AcqRel) {
         // The parent's runtime: its threads are gone, so dropping it could
         // wait forever on them. Leak it instead; it happens once per fork.
         if let Some(stale) = RUNTIME.swap(None) {

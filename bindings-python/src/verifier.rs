@@ -5,11 +5,11 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
-use tokenward::{Claims, Error};
+use tokenward::{Claims, Error, Options};
 
 use crate::errors;
 use crate::json;
-use crate::options::{Arg, Kwargs};
+use crate::options::Arg;
 use crate::runtime;
 
 /// Verifies JSON Web Tokens against one key source and one set of rules.
@@ -22,18 +22,10 @@ impl Verifier {
     /// The whole verification, interpreter released: at once when keys are
     /// held, otherwise blocking on this process's runtime for the fetch.
     fn verify_released(&self, token: &str) -> Result<Claims, Error> {
-        if !self.inner.is_remote() {
-            return self.inner.verify_with_held_keys(token);
+        match self.inner.verify_or_fetch(token) {
+            Ok(outcome) => outcome,
+            Err(pending) => runtime::get().block_on(pending),
         }
-        let rt = runtime::get();
-        let pending = {
-            let _context = rt.enter();
-            match self.inner.verify_or_fetch(token) {
-                Ok(outcome) => return outcome,
-                Err(pending) => pending,
-            }
-        };
-        rt.block_on(pending)
     }
 }
 
@@ -75,29 +67,28 @@ impl Verifier {
                 Arg { name: stringify!($name), value: $name.as_ref() }
             };
         }
-        let options = Kwargs {
-            jwks_url: arg!(jwks_url),
-            discover: arg!(discover),
-            jwks: arg!(jwks),
-            key: arg!(key),
-            secret: arg!(secret),
-            issuer: arg!(issuer),
-            audience: arg!(audience),
-            algorithms: arg!(algorithms),
-            leeway: arg!(leeway),
-            max_age: arg!(max_age),
-            typ: arg!(typ),
-            required_claims: arg!(required_claims),
-            max_token_bytes: arg!(max_token_bytes),
-            millisecond_timestamps: arg!(millisecond_timestamps),
-            now: arg!(now),
-            timeout: arg!(timeout),
-            cache_ttl: arg!(cache_ttl),
-            cooldown: arg!(cooldown),
-            max_stale: arg!(max_stale),
-            max_jwks_bytes: arg!(max_jwks_bytes),
-        }
-        .into_options()?;
+        let options = Options {
+            jwks_url: arg!(jwks_url).string()?,
+            discover: arg!(discover).string()?,
+            jwks: arg!(jwks).json_text()?,
+            key: arg!(key).string()?,
+            secret: arg!(secret).bytes()?,
+            issuer: arg!(issuer).strings()?,
+            audience: arg!(audience).strings()?,
+            algorithms: arg!(algorithms).strings()?,
+            leeway: arg!(leeway).number()?,
+            max_age: arg!(max_age).number()?,
+            typ: arg!(typ).string()?,
+            required_claims: arg!(required_claims).string_list()?,
+            max_token_bytes: arg!(max_token_bytes).number()?,
+            millisecond_timestamps: arg!(millisecond_timestamps).flag()?,
+            now: arg!(now).number()?,
+            timeout: arg!(timeout).number()?,
+            cache_ttl: arg!(cache_ttl).number()?,
+            cooldown: arg!(cooldown).number()?,
+            max_stale: arg!(max_stale).number()?,
+            max_jwks_bytes: arg!(max_jwks_bytes).number()?,
+        };
         let inner = options.build().map_err(|e| errors::to_py(py, &e))?;
         Ok(Verifier { inner })
     }
@@ -130,22 +121,16 @@ impl Verifier {
         token: String,
         callback: Py<PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let ready = if self.inner.is_remote() {
-            let rt = runtime::get();
-            let _context = rt.enter();
-            match self.inner.verify_or_fetch(&token) {
-                Ok(outcome) => outcome,
-                Err(pending) => {
-                    let token = token.clone();
-                    rt.spawn(async move {
-                        let outcome = pending.await;
-                        Python::attach(|py| report(py, &callback, &token, outcome));
-                    });
-                    return Ok(None);
-                }
+        let ready = match py.detach(|| self.inner.verify_or_fetch(&token)) {
+            Ok(outcome) => outcome,
+            Err(pending) => {
+                let token = token.clone();
+                runtime::get().spawn(async move {
+                    let outcome = pending.await;
+                    Python::attach(|py| report(py, &callback, &token, outcome));
+                });
+                return Ok(None);
             }
-        } else {
-            py.detach(|| self.inner.verify_with_held_keys(&token))
         };
         match ready {
             Ok(claims) => claims_to_py(py, &claims, &token).map(Some),
@@ -155,13 +140,7 @@ impl Verifier {
 
     /// Fetches the key set now (nothing to do for static keys).
     fn refresh(&self, py: Python<'_>) -> PyResult<()> {
-        let outcome = py.detach(|| {
-            if !self.inner.is_remote() {
-                return Ok(());
-            }
-            let rt = runtime::get();
-            rt.block_on(self.inner.refresh())
-        });
+        let outcome = py.detach(|| runtime::get().block_on(self.inner.refresh()));
         outcome.map_err(|e| errors::to_py(py, &e))
     }
 
@@ -237,4 +216,16 @@ pub fn decode_unverified<'py>(py: Python<'py>, token: String) -> PyResult<Bound<
     let claims = PyDict::new(py);
     json::fill(&claims, &decoded.claims)?;
     PyTuple::new(py, [header, claims])
+}
+
+/// The scopes `claims` grant, read by the core's rule (`scope`, else `scp`).
+#[pyfunction]
+pub fn scopes(claims: &Bound<'_, PyDict>) -> PyResult<Vec<String>> {
+    let mut picked = tokenward::JsonObject::new();
+    for name in ["scope", "scp"] {
+        if let Some(value) = claims.get_item(name)? {
+            picked.insert(name.to_owned(), json::from_py(&value)?);
+        }
+    }
+    Ok(tokenward::scopes_of(&picked).into_iter().map(str::to_owned).collect())
 }

@@ -65,6 +65,8 @@ def test_verify_returns_claims_dict_with_helpers(issuer: TestIssuer) -> None:
 
 def test_scope_claim_is_split_on_spaces() -> None:
     assert Claims({"scope": "a  b c"}).scopes == ["a", "b", "c"]
+    assert Claims({"scope": None, "scp": ["a"]}).scopes == [], "a present scope claim wins over scp"
+    assert Claims({"scp": "x y"}).scopes == ["x", "y"]
     assert Claims({}).scopes == [] and Claims({}).subject is None and Claims({"aud": 5}).audience == []
 
 
@@ -236,3 +238,11 @@ def test_pytest_plugin_fixture_gives_a_running_issuer(tokenward_issuer: TestIssu
 def test_repr_shows_the_rules() -> None:
     text = repr(Verifier(jwks_url="https://a.example/jwks", issuer="https://a.example", audience="api"))
     assert "https://a.example" in text and "api" in text
+
+
+def test_minting_with_a_missing_key_raises_instead_of_crashing(issuer: TestIssuer) -> None:
+    with pytest.raises(ConfigurationError, match="nope"):
+        issuer.mint({}, kid="nope")
+    issuer.remove_key(issuer.kids[0])
+    with pytest.raises(ConfigurationError, match="no key"):
+        issuer.mint({})

@@ -53,12 +53,7 @@ impl Claims {
 
     /// Scopes from `scope` (space-separated string, RFC 8693) or `scp` (array or string).
     pub fn scopes(&self) -> Vec<&str> {
-        let value = self.claims.get("scope").or_else(|| self.claims.get("scp"));
-        match value {
-            Some(Value::String(s)) => s.split_whitespace().collect(),
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        }
+        scopes_of(&self.claims)
     }
 
     /// The verified protected header.
@@ -97,5 +92,16 @@ impl Deref for Claims {
 
     fn deref(&self) -> &JsonObject {
         &self.claims
+    }
+}
+
+/// The scopes a set of claims grants: `scope` (space-separated) when present,
+/// else `scp` (a string or a list). The bindings read scopes through this so
+/// that every language grants the same ones.
+pub fn scopes_of(claims: &JsonObject) -> Vec<&str> {
+    match claims.get("scope").or_else(|| claims.get("scp")) {
+        Some(Value::String(s)) => s.split_whitespace().collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
     }
 }

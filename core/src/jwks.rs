@@ -206,15 +206,19 @@ impl JwksCache {
         Ok(snap.keys.clone())
     }
 
+    /// The keys held, if still fresh (counted as a cache hit); never fetches.
+    pub(crate) fn fresh(&self) -> Option<Arc<KeySet>> {
+        let snap = self.snapshot.load();
+        let snap = snap.as_ref().filter(|snap| Instant::now() < snap.fresh_until)?;
+        self.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+        Some(snap.keys.clone())
+    }
+
     /// Keys fit for verifying now: fresh ones, or fetched ones, or (when the
     /// fetch fails) stale ones within `max_stale`.
     pub(crate) async fn current(&self) -> Result<Arc<KeySet>, Error> {
-        let now = Instant::now();
-        if let Some(snap) = self.snapshot.load_full() {
-            if now < snap.fresh_until {
-                self.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(snap.keys.clone());
-            }
+        if let Some(keys) = self.fresh() {
+            return Ok(keys);
         }
         let seen = self.attempts();
         self.fetch_once(seen, false).await;

@@ -30,7 +30,7 @@ mod verify;
 pub mod testing;
 
 pub use algorithm::{Algorithm, Family, UnknownAlgorithm};
-pub use claims::Claims;
+pub use claims::{scopes_of, Claims};
 pub use error::{Error, ErrorCode};
 pub use jwks::{CacheConfig, CacheStats};
 pub use keys::{KeySet, MIN_RSA_BITS};

@@ -303,11 +303,20 @@ impl TestIssuer {
     }
 
     /// Mints a token with full control of header, claims, key and algorithm.
+    /// Panics when the key asked for is not there; see [`try_mint_with`](Self::try_mint_with).
     pub fn mint_with(&self, mint: Mint) -> String {
+        self.try_mint_with(mint).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Mints a token, or says why not: the issuer has no key with `mint.kid`,
+    /// or no key at all.
+    pub fn try_mint_with(&self, mint: Mint) -> Result<String, String> {
         let state = self.shared.state();
         let key = match &mint.kid {
-            Some(kid) => state.keys.iter().find(|k| &k.kid == kid).expect("no key with that kid"),
-            None => state.keys.last().expect("the issuer has no key"),
+            Some(kid) => {
+                state.keys.iter().find(|k| &k.kid == kid).ok_or_else(|| format!("no key {kid:?} in this issuer"))?
+            }
+            None => state.keys.last().ok_or("the issuer has no key left to sign with")?,
         };
         let alg = mint.alg.unwrap_or(key.alg);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -327,7 +336,7 @@ impl TestIssuer {
             B64.encode(serde_json::to_vec(&claims).expect("claims JSON"))
         );
         let signature = key.sign(alg, signing_input.as_bytes());
-        format!("{signing_input}.{}", B64.encode(signature))
+        Ok(format!("{signing_input}.{}", B64.encode(signature)))
     }
 
     /// Changes how the JWKS endpoint answers from the next request on.

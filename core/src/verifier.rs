@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use url::Url;
@@ -95,43 +94,72 @@ impl Verifier {
     /// Verifies, fetching the key set when it is missing, expired, or lacks
     /// the token's `kid` (at most once per cooldown).
     pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
-        let inner = &*self.inner;
-        let cache = match &inner.source {
-            Source::Static(keys) => return verify(token, keys, &inner.policy),
-            Source::Remote(cache) => cache,
-        };
-        let keys = cache.current().await?;
-        // The attempt that produced `keys`: a later one means fresher keys exist.
-        let seen = cache.attempts();
-        match verify(token, &keys, &inner.policy) {
-            Err(e) if e.kind() == ErrorCode::KeyNotFound => {
-                let Some(kid) = unknown_kid(token, &keys) else {
-                    return Err(e);
-                };
-                cache.refetch_for_unknown_kid(seen, &kid).await;
-                let keys = cache.held()?;
-                verify(token, &keys, &inner.policy)
-            }
-            outcome => outcome,
+        match self.verify_with_fresh_keys(token) {
+            Ready::Done(outcome) => outcome,
+            Ready::Fetch(held) => self.verify_fetching(token, held).await,
         }
     }
 
-    /// Verifies at once when the keys held suffice, or returns the future
-    /// that fetches first. Bindings use this to answer on the calling thread
-    /// and send only real fetches to their runtime. When the verifier fetches
-    /// remotely, call it inside that runtime's context (`Runtime::enter`):
-    /// the first poll may start the request.
+    /// Verifies at once when the keys held are fresh and have the token's
+    /// key, or returns the future that fetches first. Bindings use this to
+    /// answer on the calling thread, without allocating or touching an async
+    /// runtime, and send only real fetches to their runtime.
     pub fn verify_or_fetch(&self, token: &str) -> Result<Result<Claims, Error>, PendingVerify> {
-        if let Source::Static(keys) = &self.inner.source {
-            return Ok(verify(token, keys, &self.inner.policy));
+        match self.verify_with_fresh_keys(token) {
+            Ready::Done(outcome) => Ok(outcome),
+            Ready::Fetch(held) => {
+                let this = self.clone();
+                let token = token.to_owned();
+                Err(Box::pin(async move { this.verify_fetching(&token, held).await }))
+            }
         }
-        let this = self.clone();
-        let token = token.to_owned();
-        let mut pending: PendingVerify = Box::pin(async move { this.verify(&token).await });
-        match pending.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(outcome) => Ok(outcome),
-            Poll::Pending => Err(pending),
+    }
+
+    /// The synchronous part of [`verify`](Self::verify): everything that needs no fetch.
+    fn verify_with_fresh_keys(&self, token: &str) -> Ready {
+        let inner = &*self.inner;
+        let cache = match &inner.source {
+            Source::Static(keys) => return Ready::Done(verify(token, keys, &inner.policy)),
+            Source::Remote(cache) => cache,
+        };
+        let Some(keys) = cache.fresh() else {
+            return Ready::Fetch(None);
+        };
+        // The attempt that produced `keys`: a later one means fresher keys exist.
+        match self.judge(token, &keys, cache.attempts()) {
+            Ok(outcome) => Ready::Done(outcome),
+            Err(unknown) => Ready::Fetch(Some(unknown)),
         }
+    }
+
+    /// Verifies with `keys`, or names the `kid` they lack (worth a refetch).
+    fn judge(&self, token: &str, keys: &KeySet, seen: u64) -> Result<Result<Claims, Error>, UnknownKid> {
+        match verify(token, keys, &self.inner.policy) {
+            Err(e) if e.kind() == ErrorCode::KeyNotFound => match unknown_kid(token, keys) {
+                Some(kid) => Err(UnknownKid { seen, kid }),
+                None => Ok(Err(e)),
+            },
+            outcome => Ok(outcome),
+        }
+    }
+
+    /// The part of [`verify`](Self::verify) that fetches: keys missing or
+    /// expired (`unknown` is None), or fresh keys that lack the token's `kid`.
+    async fn verify_fetching(&self, token: &str, unknown: Option<UnknownKid>) -> Result<Claims, Error> {
+        let inner = &*self.inner;
+        let Source::Remote(cache) = &inner.source else { unreachable!("static keys never need a fetch") };
+        let unknown = match unknown {
+            Some(unknown) => unknown,
+            None => {
+                let keys = cache.current().await?;
+                match self.judge(token, &keys, cache.attempts()) {
+                    Ok(outcome) => return outcome,
+                    Err(unknown) => unknown,
+                }
+            }
+        };
+        cache.refetch_for_unknown_kid(unknown.seen, &unknown.kid).await;
+        verify(token, &*cache.held()?, &inner.policy)
     }
 
     /// Fetches the key set now (a no-op for static keys).
@@ -150,11 +178,6 @@ impl Verifier {
         }
     }
 
-    /// True when keys come from a URL (and so may need fetching).
-    pub fn is_remote(&self) -> bool {
-        matches!(self.inner.source, Source::Remote(_))
-    }
-
     /// True when keys are held (always for static keys).
     pub fn has_keys(&self) -> bool {
         match &self.inner.source {
@@ -162,6 +185,19 @@ impl Verifier {
             Source::Remote(cache) => cache.held().is_ok(),
         }
     }
+}
+
+/// What the synchronous step of a verification decided.
+enum Ready {
+    Done(Result<Claims, Error>),
+    /// A fetch is needed first; `Some` when fresh keys lack the token's `kid`.
+    Fetch(Option<UnknownKid>),
+}
+
+/// A `kid` the fresh keys lack, and the fetch-attempt count read before them.
+struct UnknownKid {
+    seen: u64,
+    kid: String,
 }
 
 /// The token's `kid`, if the held keys do not have it.

@@ -6,7 +6,7 @@ from typing_extensions import disjoint_base
 
 from .claims import Claims
 
-__all__ = ["TestIssuer", "Verifier", "__version__", "_after_fork_in_child", "decode_unverified"]
+__all__ = ["TestIssuer", "Verifier", "__version__", "_after_fork_in_child", "decode_unverified", "scopes"]
 
 __version__: str
 
@@ -48,6 +48,7 @@ class Verifier:
     def _time_core(self, token: str, iterations: int) -> float: ...
 
 def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]: ...
+def scopes(claims: dict[str, Any]) -> list[str]: ...
 def _after_fork_in_child() -> None: ...
 
 @disjoint_base

@@ -61,13 +61,11 @@ class Claims(dict[str, Any]):
 
     @property
     def scopes(self) -> list[str]:
-        """Scopes from ``scope`` (space-separated) or ``scp`` (string or list)."""
-        value = self.get("scope", self.get("scp"))
-        if isinstance(value, str):
-            return value.split()
-        if isinstance(value, list):
-            return [item for item in value if isinstance(item, str)]
-        return []
+        """Scopes from ``scope`` (space-separated) when present, else ``scp``
+        (string or list): the core's rule, the same in every language."""
+        from ._native import scopes
+
+        return scopes(self)
 
 
 def _instant(value: Any) -> Optional[datetime]:
