@@ -14,12 +14,23 @@ use crate::token::JsonObject;
 pub struct Claims {
     header: JsonObject,
     claims: JsonObject,
-    algorithm: Algorithm,
+    algorithm: Option<Algorithm>,
 }
+
+/// Earliest and latest instants the time readers return (years 1 and 9999):
+/// every language's calendar type can hold them.
+const EARLIEST: f64 = -62_135_596_800.0;
+const LATEST: f64 = 253_402_300_799.0;
 
 impl Claims {
     pub(crate) fn new(header: JsonObject, claims: JsonObject, algorithm: Algorithm) -> Self {
-        Claims { header, claims, algorithm }
+        Claims { header, claims, algorithm: Some(algorithm) }
+    }
+
+    /// Claims that were NOT verified (built by hand, e.g. in a test), with an
+    /// empty header, so the same readers serve them.
+    pub fn from_object(claims: JsonObject) -> Self {
+        Claims { header: JsonObject::new(), claims, algorithm: None }
     }
 
     /// `sub`.
@@ -51,6 +62,16 @@ impl Claims {
         self.time("iat")
     }
 
+    /// A time claim (`exp`, `iat`, `nbf`, `auth_time`...) in seconds since
+    /// the epoch: milliseconds are converted (they were accepted only when
+    /// the verifier allowed them), and a value that is not a number or lies
+    /// outside the years 1 to 9999 gives `None`.
+    pub fn unix_time(&self, name: &str) -> Option<f64> {
+        let value = self.claims.get(name)?.as_f64()?;
+        let secs = if value > MILLISECONDS_THRESHOLD { value / 1000.0 } else { value };
+        (EARLIEST..=LATEST).contains(&secs).then_some(secs)
+    }
+
     /// Scopes from `scope` (space-separated string, RFC 8693) or `scp` (array or string).
     pub fn scopes(&self) -> Vec<&str> {
         scopes_of(&self.claims)
@@ -61,8 +82,9 @@ impl Claims {
         &self.header
     }
 
-    /// The algorithm the signature was checked with.
-    pub fn algorithm(&self) -> Algorithm {
+    /// The algorithm the signature was checked with (`None` for claims built
+    /// with [`Claims::from_object`]).
+    pub fn algorithm(&self) -> Option<Algorithm> {
         self.algorithm
     }
 
@@ -77,13 +99,13 @@ impl Claims {
     }
 
     fn time(&self, name: &str) -> Option<SystemTime> {
-        let secs = self.claims.get(name)?.as_f64()?;
-        // Values in milliseconds were accepted only when the verifier allowed them.
-        let secs = if secs > MILLISECONDS_THRESHOLD { secs / 1000.0 } else { secs };
-        if !(0.0..=MILLISECONDS_THRESHOLD).contains(&secs) {
-            return None;
+        let secs = self.unix_time(name)?;
+        let offset = Duration::from_secs_f64(secs.abs());
+        if secs >= 0.0 {
+            UNIX_EPOCH.checked_add(offset)
+        } else {
+            UNIX_EPOCH.checked_sub(offset)
         }
-        Some(UNIX_EPOCH + Duration::from_secs_f64(secs))
     }
 }
 

@@ -48,11 +48,13 @@ pub enum ErrorCode {
     JwksInvalid,
     /// The verifier was built with bad options.
     Configuration,
+    /// tokenward itself failed (a bug, caught at the boundary); the token was not accepted.
+    Internal,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Malformed,
         ErrorCode::TokenTooLarge,
         ErrorCode::AlgorithmNotAllowed,
@@ -73,6 +75,7 @@ impl ErrorCode {
         ErrorCode::JwksFetchFailed,
         ErrorCode::JwksInvalid,
         ErrorCode::Configuration,
+        ErrorCode::Internal,
     ];
 
     /// The stable snake_case name, e.g. `token_expired`.
@@ -98,6 +101,7 @@ impl ErrorCode {
             ErrorCode::JwksFetchFailed => "jwks_fetch_failed",
             ErrorCode::JwksInvalid => "jwks_invalid",
             ErrorCode::Configuration => "configuration",
+            ErrorCode::Internal => "internal",
         }
     }
 
@@ -106,7 +110,11 @@ impl ErrorCode {
     pub fn is_token_problem(self) -> bool {
         !matches!(
             self,
-            ErrorCode::JwksNotLoaded | ErrorCode::JwksFetchFailed | ErrorCode::JwksInvalid | ErrorCode::Configuration
+            ErrorCode::JwksNotLoaded
+                | ErrorCode::JwksFetchFailed
+                | ErrorCode::JwksInvalid
+                | ErrorCode::Configuration
+                | ErrorCode::Internal
         )
     }
 }
@@ -145,6 +153,11 @@ impl Error {
         Error::new(ErrorCode::Configuration, message)
     }
 
+    /// A failure of tokenward itself, e.g. a panic caught at a language boundary.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Internal, message)
+    }
+
     /// The stable code.
     pub fn kind(&self) -> ErrorCode {
         self.code
@@ -173,3 +186,28 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Longest piece of token or key-set content quoted in a message, in bytes.
+pub(crate) const QUOTE_MAX: usize = 80;
+
+/// Token- or key-set-supplied text, cut short for a message.
+pub(crate) fn truncate(s: &str) -> String {
+    if s.len() <= QUOTE_MAX {
+        return s.to_owned();
+    }
+    let mut end = QUOTE_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+/// At most five items, each cut short, as `["a", "b", ...]`.
+pub(crate) fn quoted<S: AsRef<str>>(items: &[S]) -> String {
+    let parts: Vec<String> = items.iter().take(5).map(|s| format!("\"{}\"", truncate(s.as_ref()))).collect();
+    let mut out = format!("[{}]", parts.join(", "));
+    if items.len() > 5 {
+        out.insert_str(out.len() - 1, &format!(", ... {} more", items.len() - 5));
+    }
+    out
+}

@@ -2,18 +2,18 @@
 //! revalidation, single flight, unknown-`kid` refetch with a cooldown, and
 //! stale-if-error. One cache per verifier, shared by all its threads and tasks.
 
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use reqwest::header::{HeaderMap, ACCEPT, CACHE_CONTROL, ETAG, IF_NONE_MATCH};
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::discovery;
-use crate::error::{Error, ErrorCode};
+use crate::discovery::{self, Discovered};
+use crate::error::{truncate, Error, ErrorCode};
+use crate::fetch::{describe, fetch_failed, read_body, redact};
 use crate::keys::KeySet;
 
 /// How the remote key set is fetched and kept. Every time is in seconds
@@ -94,55 +94,26 @@ struct Counters {
     fetch_failures: AtomicU64,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Failure {
     last_error: Option<Error>,
     retry_after: Option<Instant>,
     last_kid_refetch: Option<Instant>,
 }
 
-pub(crate) struct JwksCache {
-    location: Location,
-    config: CacheConfig,
+/// What must not cross a fork: the HTTP client (its pool has locks), the
+/// lock that makes fetches single-flight and the failure record's mutex. A
+/// child forked while another thread fetched would inherit them held and
+/// wait forever, so each process builds its own on first use.
+struct PerProcess {
+    pid: u32,
     client: reqwest::Client,
-    jwks_url: OnceLock<Url>,
-    snapshot: ArcSwapOption<Snapshot>,
-    /// Completed fetch attempts; a caller that saw N and finds more knows
-    /// someone else fetched while it waited.
-    attempts: AtomicU64,
     fetch_lock: tokio::sync::Mutex<()>,
     failure: Mutex<Failure>,
-    counters: Counters,
 }
 
-/// Checks a key-set or discovery URL: https, or plain http to a loopback host.
-pub(crate) fn check_url(text: &str, what: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("{what} \"{text}\" is not a URL ({e})"))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(format!(
-            "{what} \"{text}\" uses plain http; keys must come over https (http is allowed only for loopback addresses)"
-        )),
-        other => Err(format!("{what} \"{text}\" has scheme \"{other}\"; expected https")),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
-fn fetch_failed(message: impl Into<String>) -> Error {
-    Error::new(ErrorCode::JwksFetchFailed, message)
-}
-
-impl JwksCache {
-    pub(crate) fn new(location: Location, config: CacheConfig) -> Result<Self, Error> {
+impl PerProcess {
+    fn new(config: &CacheConfig, failure: Failure) -> Result<PerProcess, Error> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
@@ -153,21 +124,75 @@ impl JwksCache {
             .user_agent(concat!("tokenward/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
-        let jwks_url = OnceLock::new();
-        if let Location::Jwks(url) = &location {
-            let _ = jwks_url.set(url.clone());
-        }
+        Ok(PerProcess {
+            pid: std::process::id(),
+            client,
+            fetch_lock: tokio::sync::Mutex::new(()),
+            failure: Mutex::new(failure),
+        })
+    }
+
+    fn failure(&self) -> MutexGuard<'_, Failure> {
+        self.failure.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub(crate) struct JwksCache {
+    location: Location,
+    config: CacheConfig,
+    discovered: OnceLock<Discovered>,
+    snapshot: ArcSwapOption<Snapshot>,
+    /// Completed fetch attempts; a caller that saw N and finds more knows
+    /// someone else fetched while it waited.
+    attempts: AtomicU64,
+    process: ArcSwap<PerProcess>,
+    counters: Counters,
+}
+
+impl JwksCache {
+    pub(crate) fn new(location: Location, config: CacheConfig) -> Result<Self, Error> {
+        let process = PerProcess::new(&config, Failure::default())?;
         Ok(JwksCache {
             location,
             config,
-            client,
-            jwks_url,
+            discovered: OnceLock::new(),
             snapshot: ArcSwapOption::empty(),
             attempts: AtomicU64::new(0),
-            fetch_lock: tokio::sync::Mutex::new(()),
-            failure: Mutex::new(Failure::default()),
+            process: ArcSwap::from_pointee(process),
             counters: Counters::default(),
         })
+    }
+
+    /// This process's client, lock and failure record; fresh ones in a
+    /// process forked since they were made (only fetch paths read this, so
+    /// the `getpid` stays off the hot path).
+    fn process(&self) -> Arc<PerProcess> {
+        let current = self.process.load_full();
+        if current.pid == std::process::id() {
+            return current;
+        }
+        // The parent's copy may be locked by a thread that does not exist
+        // here: never wait on it or drop it, only read it if it is free.
+        let failure = current.failure.try_lock().map(|f| f.clone()).unwrap_or_default();
+        std::mem::forget(Arc::clone(&current));
+        match PerProcess::new(&self.config, failure) {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                let previous = self.process.compare_and_swap(&current, Arc::clone(&fresh));
+                if Arc::ptr_eq(&previous, &current) {
+                    fresh
+                } else {
+                    Arc::clone(&previous)
+                }
+            }
+            // Building a client failed in the child; the old one is the only one.
+            Err(_) => current,
+        }
+    }
+
+    /// The issuer the discovery document named, once discovery has run.
+    pub(crate) fn discovered_issuer(&self) -> Option<&str> {
+        self.discovered.get().map(|d| d.issuer.as_str())
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
@@ -179,12 +204,8 @@ impl JwksCache {
             stale_serves: c.stale_serves.load(Ordering::Relaxed),
             cooldown_refusals: c.cooldown_refusals.load(Ordering::Relaxed),
             fetch_failures: c.fetch_failures.load(Ordering::Relaxed),
-            last_error: self.failure().last_error.as_ref().map(ToString::to_string),
+            last_error: self.process().failure().last_error.as_ref().map(ToString::to_string),
         }
-    }
-
-    fn failure(&self) -> std::sync::MutexGuard<'_, Failure> {
-        self.failure.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn attempts(&self) -> u64 {
@@ -242,12 +263,15 @@ impl JwksCache {
     /// attempt count when the caller read its keys: if a fetch finished since,
     /// the caller just retries with the new keys.
     pub(crate) async fn refetch_for_unknown_kid(&self, seen: u64, kid: &str) {
-        let _guard = self.fetch_lock.lock().await;
+        let process = self.process();
+        let _guard = process.fetch_lock.lock().await;
         if self.attempts() != seen {
             return;
         }
+        let kid = truncate(kid);
+        let kid = kid.as_str();
         {
-            let mut failure = self.failure();
+            let mut failure = process.failure();
             let now = Instant::now();
             if failure.last_kid_refetch.is_some_and(|t| now < t + self.config.cooldown) {
                 self.counters.cooldown_refusals.fetch_add(1, Ordering::Relaxed);
@@ -257,14 +281,14 @@ impl JwksCache {
             failure.last_kid_refetch = Some(now);
         }
         tracing::info!(kid, "unknown kid; refetching the key set");
-        self.fetch_locked(true).await;
+        self.fetch_locked(&process, true).await;
     }
 
     /// Forces a fetch now (still shared with concurrent callers).
     pub(crate) async fn refresh(&self) -> Result<(), Error> {
         let seen = self.attempts();
         self.fetch_once(seen, true).await;
-        match &self.failure().last_error {
+        match &self.process().failure().last_error {
             Some(e) => Err(e.clone()),
             None => Ok(()),
         }
@@ -273,23 +297,24 @@ impl JwksCache {
     /// Single flight: the first caller fetches; callers that queued behind it
     /// see the attempt count moved and use its outcome.
     async fn fetch_once(&self, seen: u64, forced: bool) {
-        let _guard = self.fetch_lock.lock().await;
+        let process = self.process();
+        let _guard = process.fetch_lock.lock().await;
         if self.attempts() != seen {
             return;
         }
         if !forced {
-            if let Some(retry_after) = self.failure().retry_after {
+            if let Some(retry_after) = process.failure().retry_after {
                 if Instant::now() < retry_after {
                     return;
                 }
             }
         }
-        self.fetch_locked(false).await;
+        self.fetch_locked(&process, false).await;
     }
 
-    async fn fetch_locked(&self, revalidate: bool) {
-        let outcome = self.fetch_and_store(revalidate).await;
-        let mut failure = self.failure();
+    async fn fetch_locked(&self, process: &PerProcess, revalidate: bool) {
+        let outcome = self.fetch_and_store(&process.client, revalidate).await;
+        let mut failure = process.failure();
         match outcome {
             Ok(()) => {
                 failure.last_error = None;
@@ -306,17 +331,19 @@ impl JwksCache {
         self.attempts.fetch_add(1, Ordering::AcqRel);
     }
 
-    async fn fetch_and_store(&self, force_full: bool) -> Result<(), Error> {
-        let url = self.jwks_url().await?;
+    async fn fetch_and_store(&self, client: &reqwest::Client, force_full: bool) -> Result<(), Error> {
+        let url = self.jwks_url(client).await?;
+        #[cfg(feature = "panic-injection")]
+        crate::panic::injection::on_fetch(&url);
         let previous = self.snapshot.load_full();
-        let mut request = self.client.get(url.clone()).header(ACCEPT, "application/jwk-set+json, application/json");
+        let mut request = client.get(url.clone()).header(ACCEPT, "application/jwk-set+json, application/json");
         if let Some(etag) = previous.as_ref().and_then(|p| p.etag.as_ref()) {
             if !force_full {
                 request = request.header(IF_NONE_MATCH, etag);
             }
         }
         self.counters.fetches.fetch_add(1, Ordering::Relaxed);
-        let response = request.send().await.map_err(|e| describe(&url, &e))?;
+        let response = request.send().await.map_err(|e| describe(&url, e))?;
         let fresh_for = self.freshness(response.headers());
         let etag = etag_of(response.headers());
         if response.status() == StatusCode::NOT_MODIFIED {
@@ -327,14 +354,15 @@ impl JwksCache {
                     fresh_until: Instant::now() + fresh_for,
                     etag: etag.or_else(|| prev.etag.clone()),
                 })));
-                tracing::debug!(%url, "JWKS not modified");
+                tracing::debug!(url = %redact(&url), "JWKS not modified");
                 return Ok(());
             }
         }
         let body = read_body(response, &url, self.config.max_jwks_bytes, "key set").await?;
+        let shown = redact(&url);
         let keys = KeySet::from_jwks_json(&body)
-            .map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("{url}: {}", e.message())))?;
-        tracing::info!(%url, keys = keys.len(), skipped = keys.skipped().len(), "JWKS fetched");
+            .map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("{shown}: {}", e.message())))?;
+        tracing::info!(url = %shown, keys = keys.len(), skipped = keys.skipped().len(), "JWKS fetched");
         self.snapshot.store(Some(Arc::new(Snapshot {
             keys: Arc::new(keys),
             fresh_until: Instant::now() + fresh_for,
@@ -343,13 +371,17 @@ impl JwksCache {
         Ok(())
     }
 
-    async fn jwks_url(&self) -> Result<Url, Error> {
-        if let Some(url) = self.jwks_url.get() {
-            return Ok(url.clone());
+    async fn jwks_url(&self, client: &reqwest::Client) -> Result<Url, Error> {
+        let issuer = match &self.location {
+            Location::Jwks(url) => return Ok(url.clone()),
+            Location::Discover(issuer) => issuer,
+        };
+        if let Some(found) = self.discovered.get() {
+            return Ok(found.jwks_uri.clone());
         }
-        let Location::Discover(issuer) = &self.location else { unreachable!("a JWKS location is set at construction") };
-        let url = discovery::resolve(&self.client, issuer, self.config.max_jwks_bytes).await?;
-        Ok(self.jwks_url.get_or_init(|| url).clone())
+        let found = discovery::resolve(client, issuer, self.config.max_jwks_bytes).await?;
+        tracing::info!(issuer = %truncate(&found.issuer), jwks_uri = %redact(&found.jwks_uri), "discovered the key set");
+        Ok(self.discovered.get_or_init(|| found).jwks_uri.clone())
     }
 
     fn freshness(&self, headers: &HeaderMap) -> Duration {
@@ -361,11 +393,12 @@ impl JwksCache {
     }
 
     fn last_error(&self) -> Error {
-        self.failure().last_error.clone().unwrap_or_else(|| fetch_failed("the key set could not be fetched"))
+        self.process().failure().last_error.clone().unwrap_or_else(|| fetch_failed("the key set could not be fetched"))
     }
 
     fn stale_error(&self) -> Error {
         let cause = self
+            .process()
             .failure()
             .last_error
             .as_ref()
@@ -395,53 +428,4 @@ fn cache_control_max_age(headers: &HeaderMap) -> Option<Duration> {
 
 fn etag_of(headers: &HeaderMap) -> Option<String> {
     headers.get(ETAG)?.to_str().ok().map(str::to_owned)
-}
-
-pub(crate) fn describe(url: &Url, e: &reqwest::Error) -> Error {
-    let what = if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        let mut text = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            text = format!("{text}: {s}");
-            source = s.source();
-        }
-        text
-    };
-    fetch_failed(format!("GET {url} {what}"))
-}
-
-/// Reads a 200 response body up to `limit` bytes; anything else is an error.
-pub(crate) async fn read_body(
-    mut response: reqwest::Response,
-    url: &Url,
-    limit: usize,
-    what: &str,
-) -> Result<Vec<u8>, Error> {
-    let status = response.status();
-    if status.is_redirection() {
-        let to = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("?");
-        return Err(fetch_failed(format!(
-            "GET {url} answered {status} redirecting to {to}; redirects are not followed, configure the final URL"
-        )));
-    }
-    if !status.is_success() {
-        return Err(fetch_failed(format!("GET {url} answered {status}; expected 200 with the {what}")));
-    }
-    let too_large =
-        || fetch_failed(format!("GET {url}: the {what} is larger than the {limit}-byte limit (max_jwks_bytes)"));
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| describe(url, &e))? {
-        if body.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }

@@ -1,19 +1,25 @@
 //! Key material: JWK, PEM and HMAC secrets turned into verification keys that
 //! are parsed once, and the rules for choosing the key a token names.
 
-use std::fmt::Write as _;
-
 use aws_lc_rs::hmac;
-use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{self, ParsedPublicKey};
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::{alphabet, Engine};
 use serde_json::Value;
 
 use crate::algorithm::{Algorithm, Family};
-use crate::error::{Error, ErrorCode};
+use crate::error::{quoted, truncate, Error, ErrorCode};
 
 /// RSA moduli shorter than this are refused (NIST SP 800-131A).
 pub const MIN_RSA_BITS: usize = 2048;
+
+/// RSA moduli longer than this are refused: aws-lc verifies up to 8192 bits,
+/// and a longer key would answer every genuine token `invalid_signature`.
+pub const MAX_RSA_BITS: usize = 8192;
+
+/// Largest RSA public exponent accepted, in bits (as in BoringSSL and aws-lc);
+/// real keys use 65537.
+const MAX_RSA_EXPONENT_BITS: usize = 33;
 
 /// JWK members are base64url; some publishers pad them, which is harmless
 /// in a key (unlike in a token, where it changes the signed bytes).
@@ -74,7 +80,7 @@ impl Key {
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return Err("\"kid\" is not a string".into()),
         };
-        let label = kid.as_deref().map_or_else(|| "key without kid".to_owned(), |k| format!("key \"{k}\""));
+        let label = kid.as_deref().map_or_else(|| "key without kid".to_owned(), |k| format!("key \"{}\"", truncate(k)));
         let fail = |why: String| format!("{label}: {why}");
         match obj.get("use") {
             None => {}
@@ -90,7 +96,7 @@ impl Key {
         let declared = match obj.get("alg") {
             None => None,
             Some(Value::String(a)) => {
-                Some(a.parse::<Algorithm>().map_err(|_| fail(format!("unsupported \"alg\" {a}")))?)
+                Some(a.parse::<Algorithm>().map_err(|_| fail(format!("unsupported \"alg\" {}", truncate(a))))?)
             }
             Some(_) => return Err(fail("\"alg\" is not a string".into())),
         };
@@ -109,12 +115,12 @@ impl Key {
             "OKP" => {
                 let crv = obj.get("crv").and_then(Value::as_str).unwrap_or("");
                 if crv != "Ed25519" {
-                    return Err(fail(format!("OKP curve \"{crv}\" is not supported (only Ed25519)")));
+                    return Err(fail(format!("OKP curve \"{}\" is not supported (only Ed25519)", truncate(crv))));
                 }
                 ed25519_key(&member("x")?).map_err(fail)?
             }
             "oct" => hmac_key(&member("k")?).map_err(fail)?,
-            other => return Err(fail(format!("unsupported \"kty\" \"{other}\""))),
+            other => return Err(fail(format!("unsupported \"kty\" \"{}\"", truncate(other)))),
         };
         if let Some(alg) = declared {
             if key.primitive(alg).is_none() {
@@ -127,11 +133,45 @@ impl Key {
     }
 }
 
+/// The one door for RSA keys (JWK, PEM, SPKI): the modulus size, and an
+/// exponent that is odd, above 1 and of sane size, then aws-lc's own parse.
 fn rsa_key(n: &[u8], e: &[u8], only: Option<Algorithm>) -> Result<Key, String> {
     let n = strip_leading_zeros(n);
-    let bits = n.first().map_or(0, |top| (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize));
-    check_rsa_bits(bits)?;
-    rsa_from_der(&rsa_public_key_der(n, strip_leading_zeros(e)), only)
+    let e = strip_leading_zeros(e);
+    let bits = bit_length(n);
+    if bits < MIN_RSA_BITS {
+        return Err(format!("RSA key is {bits} bits; at least {MIN_RSA_BITS} are required"));
+    }
+    if bits > MAX_RSA_BITS {
+        return Err(format!("RSA key is {bits} bits; at most {MAX_RSA_BITS} are supported"));
+    }
+    if n.last().is_some_and(|low| low & 1 == 0) {
+        return Err("RSA modulus is even, so it is not a product of two primes".into());
+    }
+    let odd = e.last().is_some_and(|low| low & 1 == 1);
+    if !odd || e == [1] || bit_length(e) > MAX_RSA_EXPONENT_BITS {
+        return Err(format!(
+            "RSA public exponent {} is unusable; it must be odd, above 1 and at most {MAX_RSA_EXPONENT_BITS} bits (65537 is usual)",
+            describe_exponent(e)
+        ));
+    }
+    rsa_from_der(&rsa_public_key_der(n, e), only)
+}
+
+fn bit_length(magnitude: &[u8]) -> usize {
+    magnitude.first().map_or(0, |top| (magnitude.len() - 1) * 8 + (8 - top.leading_zeros() as usize))
+}
+
+fn describe_exponent(e: &[u8]) -> String {
+    if e.len() <= 8 {
+        let mut value = 0u64;
+        for byte in e {
+            value = (value << 8) | u64::from(*byte);
+        }
+        value.to_string()
+    } else {
+        format!("of {} bits", bit_length(e))
+    }
 }
 
 const RSA_ALGS: [(Algorithm, &signature::RsaParameters); 6] = [
@@ -179,9 +219,8 @@ fn ec_key(crv: &str, x: &[u8], y: &[u8]) -> Result<Key, String> {
 }
 
 fn ed25519_key(x: &[u8]) -> Result<Key, String> {
-    if x.len() != 32 {
-        return Err("an Ed25519 public key is 32 bytes".into());
-    }
+    let encoded: &[u8; 32] = x.try_into().map_err(|_| "an Ed25519 public key is 32 bytes".to_owned())?;
+    ed25519_point_check(encoded)?;
     let parsed = ParsedPublicKey::new(&signature::ED25519, x).map_err(|e| format!("invalid Ed25519 key ({e})"))?;
     Ok(Key { kid: None, family: Family::Okp, primitives: vec![(Algorithm::EdDSA, Primitive::Public(parsed))] })
 }
@@ -243,6 +282,10 @@ fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
 pub struct KeySet {
     keys: Vec<Key>,
     skipped: Vec<String>,
+    /// True for a PEM key or a secret: configured without a kid, it serves
+    /// tokens whatever kid they name. JWKS entries never do: a kid the set
+    /// lacks is a reason to refetch, not to try another key.
+    any_kid: bool,
 }
 
 impl std::fmt::Debug for KeySet {
@@ -267,7 +310,7 @@ impl KeySet {
             match Key::from_jwk(entry) {
                 Ok(key) => set.keys.push(key),
                 Err(why) => {
-                    tracing::debug!(reason = %why, "skipping unusable JWKS entry");
+                    tracing::info!(reason = %why, "skipping unusable JWKS entry");
                     set.skipped.push(why);
                 }
             }
@@ -275,7 +318,11 @@ impl KeySet {
         if set.keys.is_empty() {
             let mut message = format!("the key set has no usable key ({} entries", entries.len());
             if !set.skipped.is_empty() {
-                let _ = write!(message, "; skipped: {}", set.skipped.join("; "));
+                let shown: Vec<&str> = set.skipped.iter().take(3).map(String::as_str).collect();
+                message = format!("{message}; skipped: {}", shown.join("; "));
+                if set.skipped.len() > 3 {
+                    message = format!("{message}; and {} more", set.skipped.len() - 3);
+                }
             }
             message.push(')');
             return Err(Error::new(ErrorCode::JwksInvalid, message));
@@ -290,10 +337,9 @@ impl KeySet {
         let der = block.contents();
         let key = match block.tag() {
             "RSA PUBLIC KEY" => {
-                let bits = signature::RsaParameters::public_modulus_len(der)
-                    .map_err(|_| Error::config("the RSA PUBLIC KEY block is not a valid key"))?;
-                check_rsa_bits(bits as usize).map_err(Error::config)?;
-                rsa_from_der(der, None).map_err(Error::config)?
+                let (n, e) = der::rsa_public_key(der)
+                    .ok_or_else(|| Error::config("the RSA PUBLIC KEY block is not a valid key"))?;
+                rsa_key(n, e, None).map_err(Error::config)?
             }
             "PUBLIC KEY" => spki_key(der)?,
             tag if tag.contains("PRIVATE") => {
@@ -303,14 +349,14 @@ impl KeySet {
             }
             tag => return Err(Error::config(format!("unsupported PEM block \"{tag}\"; expected PUBLIC KEY"))),
         };
-        Ok(KeySet { keys: vec![key], skipped: Vec::new() })
+        Ok(KeySet { keys: vec![key], skipped: Vec::new(), any_kid: true })
     }
 
     /// An HMAC secret. Each HS algorithm is enabled only if the secret is at
     /// least as long as its hash (RFC 7518 section 3.2).
     pub fn from_secret(secret: &[u8]) -> Result<KeySet, Error> {
         let key = hmac_key(secret).map_err(Error::config)?;
-        Ok(KeySet { keys: vec![key], skipped: Vec::new() })
+        Ok(KeySet { keys: vec![key], skipped: Vec::new(), any_kid: true })
     }
 
     pub fn len(&self) -> usize {
@@ -343,6 +389,9 @@ impl KeySet {
 
     /// Checks `signature` over `message` with the key `kid` names (or the
     /// only key that suits `alg`): the bare JWS signature step, no claims.
+    ///
+    /// A `kid` is matched exactly; when several keys share it, each that
+    /// suits `alg` is tried. Only a PEM key or a secret serves any `kid`.
     pub fn verify_signature(
         &self,
         kid: Option<&str>,
@@ -350,54 +399,49 @@ impl KeySet {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        let primitive = self.select(kid, alg)?;
-        if primitive.verify(message, signature) {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorCode::InvalidSignature, format!("the {alg} signature does not verify")))
+        if alg == Algorithm::EdDSA && !ed25519_s_is_reduced(signature) {
+            return Err(Error::new(
+                ErrorCode::InvalidSignature,
+                "the EdDSA signature's S is not below the group order (a malleated signature)",
+            ));
         }
+        let Some(kid) = kid else {
+            return self.verify_with_only_key(alg, None, message, signature);
+        };
+        let mut suitable = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid)).filter_map(|k| k.primitive(alg));
+        if let Some(first) = suitable.next() {
+            if first.verify(message, signature) || suitable.any(|p| p.verify(message, signature)) {
+                return Ok(());
+            }
+            return Err(bad_signature(alg));
+        }
+        if let Some(named) = self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)) {
+            return Err(Error::new(ErrorCode::KeyNotFound, format!("{}; it cannot verify {alg}", named.describe())));
+        }
+        if self.any_kid {
+            return self.verify_with_only_key(alg, Some(kid), message, signature);
+        }
+        Err(Error::new(
+            ErrorCode::KeyNotFound,
+            format!("no key has kid \"{}\" (held: {})", truncate(kid), quoted(&self.kids())),
+        ))
     }
 
-    fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Primitive, Error> {
-        if let Some(kid) = kid {
-            let mut named = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid)).peekable();
-            if named.peek().is_some() {
-                let mut first = None;
-                for key in named {
-                    if let Some(p) = key.primitive(alg) {
-                        return Ok(p);
-                    }
-                    first.get_or_insert(key);
-                }
-                let key = first.expect("peeked");
-                return Err(Error::new(ErrorCode::KeyNotFound, format!("{}; it cannot verify {alg}", key.describe())));
-            }
-            // A key configured without a kid (PEM, secret) still serves tokens that carry one.
-            let unnamed: Vec<_> = self.keys.iter().filter(|k| k.kid.is_none()).collect();
-            if unnamed.is_empty() {
-                return Err(Error::new(
-                    ErrorCode::KeyNotFound,
-                    format!("no key has kid \"{kid}\" (held: {})", self.kids().join(", ")),
-                ));
-            }
-            return self.only_key_for(unnamed.into_iter(), alg, Some(kid));
-        }
-        self.only_key_for(self.keys.iter(), alg, None)
-    }
-
-    fn only_key_for<'a>(
-        &'a self,
-        keys: impl Iterator<Item = &'a Key>,
+    fn verify_with_only_key(
+        &self,
         alg: Algorithm,
         kid: Option<&str>,
-    ) -> Result<&'a Primitive, Error> {
-        let mut suitable = keys.filter_map(|k| k.primitive(alg));
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let mut suitable = self.keys.iter().filter_map(|k| k.primitive(alg));
         match (suitable.next(), suitable.next()) {
-            (Some(p), None) => Ok(p),
+            (Some(p), None) if p.verify(message, signature) => Ok(()),
+            (Some(_), None) => Err(bad_signature(alg)),
             (None, _) => Err(Error::new(
                 ErrorCode::KeyNotFound,
                 match kid {
-                    Some(kid) => format!("no key has kid \"{kid}\" and no key without kid can verify {alg}"),
+                    Some(kid) => format!("no key has kid \"{}\" and no held key can verify {alg}", truncate(kid)),
                     None => format!("no held key can verify {alg}"),
                 },
             )),
@@ -409,17 +453,89 @@ impl KeySet {
     }
 }
 
-fn check_rsa_bits(bits: usize) -> Result<(), String> {
-    if bits < MIN_RSA_BITS {
-        return Err(format!("RSA key is {bits} bits; at least {MIN_RSA_BITS} are required"));
+fn bad_signature(alg: Algorithm) -> Error {
+    Error::new(ErrorCode::InvalidSignature, format!("the {alg} signature does not verify"))
+}
+
+/// The Ed25519 group order L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+const ED25519_ORDER: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// p = 2^255 - 19, little-endian.
+const ED25519_P: [u8; 32] = [
+    0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+];
+
+/// The y coordinates (little-endian) of the Edwards points of order 1, 2, 4
+/// and 8: every point of small order has one of them, with either sign of x.
+const ED25519_SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    // y = 1: the identity (order 1)
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    // y = p - 1 (order 2)
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+    ],
+    // y = 0 (order 4)
+    [0; 32],
+    // the two y values of the points of order 8
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf,
+        0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20,
+        0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+    ],
+];
+
+/// `a < b` for little-endian 256-bit numbers.
+fn less_le(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    for i in (0..32).rev() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+    }
+    false
+}
+
+/// RFC 8032 section 5.1.7: S must be below L, or one signature has many forms.
+fn ed25519_s_is_reduced(signature: &[u8]) -> bool {
+    match signature.get(32..64).and_then(|s| <&[u8; 32]>::try_from(s).ok()) {
+        Some(s) => less_le(s, &ED25519_ORDER),
+        // A wrong length fails the signature check itself.
+        None => true,
+    }
+}
+
+/// Refuses an Ed25519 public key that is not canonically encoded (y >= p)
+/// or has small order: a signature under such a key can be forged for many
+/// messages, and "x = 0 with the sign bit set" is a second encoding.
+fn ed25519_point_check(encoded: &[u8; 32]) -> Result<(), String> {
+    let mut y = *encoded;
+    let sign = y[31] & 0x80 != 0;
+    y[31] &= 0x7f;
+    if !less_le(&y, &ED25519_P) {
+        return Err("the Ed25519 public key is not canonically encoded (y is not below p)".into());
+    }
+    let x_is_zero = y == ED25519_SMALL_ORDER_Y[0] || y == ED25519_SMALL_ORDER_Y[1];
+    if x_is_zero && sign {
+        return Err("the Ed25519 public key is not canonically encoded (x = 0 with the sign bit set)".into());
+    }
+    if ED25519_SMALL_ORDER_Y.contains(&y) {
+        return Err("the Ed25519 public key has small order; signatures under it prove nothing".into());
     }
     Ok(())
 }
 
 fn spki_key(der: &[u8]) -> Result<Key, Error> {
-    if let Ok(rsa) = aws_lc_rs::rsa::PublicEncryptingKey::from_der(der) {
-        check_rsa_bits(rsa.key_size_bits()).map_err(Error::config)?;
-        return rsa_from_der(der, None).map_err(Error::config);
+    if let Some(rsa) = der::spki_rsa_public_key(der) {
+        let (n, e) =
+            der::rsa_public_key(rsa).ok_or_else(|| Error::config("the PEM RSA public key is not valid DER"))?;
+        return rsa_key(n, e, None).map_err(Error::config);
     }
     for crv in ["P-256", "P-384", "P-521", "secp256k1"] {
         let (alg, verify_alg, _) = ec_curve(crv).expect("known curve");
@@ -427,13 +543,76 @@ fn spki_key(der: &[u8]) -> Result<Key, Error> {
             return Ok(Key { kid: None, family: Family::Ec, primitives: vec![(alg, Primitive::Public(parsed))] });
         }
     }
-    let ed: &'static dyn VerificationAlgorithm = &signature::ED25519;
-    if let Ok(parsed) = ParsedPublicKey::new(ed, der) {
-        return Ok(Key {
-            kid: None,
-            family: Family::Okp,
-            primitives: vec![(Algorithm::EdDSA, Primitive::Public(parsed))],
-        });
+    if let Some(x) = der::spki_ed25519_public_key(der) {
+        return ed25519_key(x).map_err(Error::config);
     }
     Err(Error::config("the PEM public key is not RSA, EC (P-256, P-384, P-521, secp256k1) or Ed25519"))
+}
+
+/// Just enough DER (X.690) to read RSA and Ed25519 public keys out of a
+/// SubjectPublicKeyInfo (RFC 5280, RFC 8410) and an RSAPublicKey (RFC 8017),
+/// so every RSA key passes the same checks whatever form it came in.
+mod der {
+    const SEQUENCE: u8 = 0x30;
+    const INTEGER: u8 = 0x02;
+    const BIT_STRING: u8 = 0x03;
+    const OID: u8 = 0x06;
+    /// 1.2.840.113549.1.1.1
+    const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    /// 1.3.101.112
+    const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+
+    /// One element: (tag, contents, the rest).
+    fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = input.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first < 0x80 {
+            (usize::from(first), rest)
+        } else {
+            let count = usize::from(first & 0x7f);
+            if count == 0 || count > 4 || rest.len() < count {
+                return None;
+            }
+            let len = rest[..count].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            (len, &rest[count..])
+        };
+        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    }
+
+    fn expect(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+        let (found, contents, rest) = element(input)?;
+        (found == tag).then_some((contents, rest))
+    }
+
+    /// The algorithm OID and the key bits of a SubjectPublicKeyInfo.
+    fn spki(der: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (body, rest) = expect(der, SEQUENCE)?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let (algorithm, body) = expect(body, SEQUENCE)?;
+        let (oid, _parameters) = expect(algorithm, OID)?;
+        let (bits, rest) = expect(body, BIT_STRING)?;
+        let (&unused, key) = bits.split_first()?;
+        (unused == 0 && rest.is_empty()).then_some((oid, key))
+    }
+
+    /// The RSAPublicKey inside an rsaEncryption SubjectPublicKeyInfo.
+    pub(super) fn spki_rsa_public_key(der: &[u8]) -> Option<&[u8]> {
+        spki(der).filter(|(oid, _)| *oid == RSA_ENCRYPTION).map(|(_, key)| key)
+    }
+
+    /// The 32-byte key inside an Ed25519 SubjectPublicKeyInfo.
+    pub(super) fn spki_ed25519_public_key(der: &[u8]) -> Option<&[u8]> {
+        spki(der).filter(|(oid, _)| *oid == ED25519).map(|(_, key)| key)
+    }
+
+    /// `(n, e)` of an RSAPublicKey, as big-endian magnitudes.
+    pub(super) fn rsa_public_key(der: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (body, rest) = expect(der, SEQUENCE)?;
+        let (n, body) = expect(body, INTEGER)?;
+        let (e, body) = expect(body, INTEGER)?;
+        let negative = |i: &[u8]| i.first().is_none_or(|b| b & 0x80 != 0);
+        (rest.is_empty() && body.is_empty() && !negative(n) && !negative(e)).then_some((n, e))
+    }
 }

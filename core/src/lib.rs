@@ -18,9 +18,11 @@ mod algorithm;
 mod claims;
 mod discovery;
 mod error;
+mod fetch;
 mod jwks;
 mod keys;
 mod options;
+mod panic;
 mod policy;
 mod token;
 mod verifier;
@@ -34,8 +36,13 @@ pub use claims::{scopes_of, Claims};
 pub use error::{Error, ErrorCode};
 pub use jwks::{CacheConfig, CacheStats};
 pub use keys::{KeySet, MIN_RSA_BITS};
-pub use options::{OneOrMany, Options};
+pub use options::{option_spec, unknown_option, OneOrMany, OptionKind, OptionSpec, Options, Spelling, OPTIONS};
+pub use panic::{contain, contain_future, Contained};
 pub use policy::{Clock, Policy, DEFAULT_LEEWAY};
 pub use token::{decode_unverified, JsonObject, UnverifiedToken, DEFAULT_MAX_TOKEN_BYTES};
 pub use verifier::{PendingVerify, Verifier, VerifierBuilder};
 pub use verify::verify;
+
+/// Test builds only: the inputs that make tokenward panic on purpose.
+#[cfg(feature = "panic-injection")]
+pub use panic::injection::{PANIC_PATH, PANIC_TOKEN};

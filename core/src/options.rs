@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::algorithm::Algorithm;
 use crate::error::Error;
+use crate::policy::MAX_SECONDS;
 use crate::verifier::{Verifier, VerifierBuilder};
 
 /// One string or a list of strings (`issuer`, `audience`, `algorithms`).
@@ -26,6 +27,163 @@ impl OneOrMany {
             OneOrMany::Many(v) => v,
         }
     }
+}
+
+/// What a binding hands the core for an option, once converted from its
+/// language's types (the JSON type the core reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// A string.
+    String,
+    /// One string or a list of strings.
+    Strings,
+    /// A JWKS: JSON text (bindings also take their language's object and serialise it).
+    Json,
+    /// Raw bytes (bindings take text as UTF-8, or their byte type).
+    Bytes,
+    /// A number: seconds for times, a count for sizes.
+    Number,
+    /// true or false.
+    Flag,
+}
+
+impl OptionKind {
+    /// The kind's name as the bindings see it, e.g. `"strings"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptionKind::String => "string",
+            OptionKind::Strings => "strings",
+            OptionKind::Json => "json",
+            OptionKind::Bytes => "bytes",
+            OptionKind::Number => "number",
+            OptionKind::Flag => "flag",
+        }
+    }
+}
+
+/// One verifier option: its two spellings, its kind, its default and what it does.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionSpec {
+    /// snake_case: the Rust builder and Python spelling.
+    pub name: &'static str,
+    /// camelCase: the Node spelling.
+    pub camel: &'static str,
+    /// What the binding converts the value to.
+    pub kind: OptionKind,
+    /// The default, as documentation text.
+    pub default: &'static str,
+    /// What the option does.
+    pub doc: &'static str,
+}
+
+const fn spec(
+    name: &'static str,
+    camel: &'static str,
+    kind: OptionKind,
+    default: &'static str,
+    doc: &'static str,
+) -> OptionSpec {
+    OptionSpec { name, camel, kind, default, doc }
+}
+
+/// Every verifier option, in documentation order: the one list the
+/// bindings, their type stubs and the README are checked against.
+pub const OPTIONS: &[OptionSpec] = &[
+    spec("jwks_url", "jwksUrl", OptionKind::String, "one key source is required",
+        "URL of the provider's JWKS (https, or http to a loopback address)."),
+    spec("discover", "discover", OptionKind::String, "",
+        "Issuer URL: the JWKS is found by OpenID Connect discovery, and tokens must carry the issuer the discovery document names (unless issuer is set)."),
+    spec("jwks", "jwks", OptionKind::Json, "", "A JWKS document (JSON text, or an object)."),
+    spec("key", "key", OptionKind::String, "",
+        "A PEM public key (RSA, EC P-256/P-384/P-521/secp256k1, Ed25519); it serves tokens with any kid."),
+    spec("secret", "secret", OptionKind::Bytes, "",
+        "An HMAC secret; needs the HS algorithms listed; it serves tokens with any kid."),
+    spec("issuer", "issuer", OptionKind::Strings, "none (not checked)", "Accepted iss value(s), exact match."),
+    spec("audience", "audience", OptionKind::Strings, "none (token with aud refused)",
+        "Accepted aud value(s), any-of."),
+    spec("algorithms", "algorithms", OptionKind::Strings, "every asymmetric algorithm",
+        "Accepted alg value(s); HMAC ones only when listed."),
+    spec("leeway", "leeway", OptionKind::Number, "30", "Clock skew tolerated on exp, nbf and iat, in seconds."),
+    spec("max_age", "maxAge", OptionKind::Number, "none", "Refuse tokens whose iat is older than this, in seconds."),
+    spec("typ", "typ", OptionKind::String, "none",
+        "Required header typ (case-insensitive, application/ prefix optional), e.g. at+jwt."),
+    spec("required_claims", "requiredClaims", OptionKind::Strings, "[\"exp\"]; an empty list requires none",
+        "Claims that must be present."),
+    spec("max_token_bytes", "maxTokenBytes", OptionKind::Number, "16384",
+        "Longer tokens are refused before any decoding, in bytes."),
+    spec("millisecond_timestamps", "millisecondTimestamps", OptionKind::Flag, "false",
+        "Read exp, nbf and iat above 10^11 as milliseconds instead of refusing them."),
+    spec("now", "now", OptionKind::Number, "the system clock",
+        "Judge time claims at this fixed Unix time in seconds (for tests)."),
+    spec("timeout", "timeout", OptionKind::Number, "5", "Whole-request timeout of a JWKS or discovery fetch, in seconds."),
+    spec("cache_ttl", "cacheTtl", OptionKind::Number, "600 (when no max-age)",
+        "Key freshness when the response has no Cache-Control max-age, in seconds."),
+    spec("cooldown", "cooldown", OptionKind::Number, "30",
+        "Least time between unknown-kid refetches, and between retries after a failed fetch, in seconds."),
+    spec("max_stale", "maxStale", OptionKind::Number, "86400",
+        "How long past their freshness held keys keep working while refreshes fail, in seconds."),
+    spec("max_jwks_bytes", "maxJwksBytes", OptionKind::Number, "524288",
+        "Largest JWKS or discovery response accepted, in bytes."),
+];
+
+/// How option names are spelled: snake_case (Rust, Python) or camelCase (Node).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// `max_age`.
+    Snake,
+    /// `maxAge`.
+    Camel,
+}
+
+impl OptionSpec {
+    /// The option's name in `spelling`.
+    pub fn spelled(&self, spelling: Spelling) -> &'static str {
+        match spelling {
+            Spelling::Snake => self.name,
+            Spelling::Camel => self.camel,
+        }
+    }
+}
+
+/// The option called `name` in `spelling`.
+pub fn option_spec(name: &str, spelling: Spelling) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.spelled(spelling) == name)
+}
+
+/// The `configuration` error for an option name tokenward does not know,
+/// suggesting the closest known one.
+pub fn unknown_option(name: &str, spelling: Spelling) -> Error {
+    let shown = crate::error::truncate(name);
+    let closest = OPTIONS
+        .iter()
+        .map(|o| o.spelled(spelling))
+        .map(|known| (edit_distance(&name.to_ascii_lowercase(), &known.to_ascii_lowercase()), known))
+        .min();
+    match closest {
+        Some((distance, known)) if distance <= (known.len() / 3).max(2) => {
+            Error::config(format!("unknown option \"{shown}\"; did you mean `{known}`?"))
+        }
+        _ => {
+            let all: Vec<&str> = OPTIONS.iter().map(|o| o.spelled(spelling)).collect();
+            Error::config(format!("unknown option \"{shown}\"; the options are {}", all.join(", ")))
+        }
+    }
+}
+
+/// Levenshtein distance, for suggestions (names are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Verifier options as the bindings spell them (snake_case). Unset fields
@@ -72,9 +230,26 @@ pub struct Options {
 
 impl Options {
     /// Reads options from a JSON object with snake_case keys; an unknown key
-    /// or a wrong type is a `configuration` error.
+    /// (with the closest known name suggested) or a wrong type is a
+    /// `configuration` error.
     pub fn from_json(value: serde_json::Value) -> Result<Options, Error> {
-        serde_json::from_value(value).map_err(|e| Error::config(format!("bad verifier options: {e}")))
+        Options::from_json_spelled(value, Spelling::Snake)
+    }
+
+    /// Like [`Options::from_json`], with keys in `spelling` (Node passes camelCase).
+    pub fn from_json_spelled(value: serde_json::Value, spelling: Spelling) -> Result<Options, Error> {
+        let serde_json::Value::Object(given) = value else {
+            return Err(Error::config("verifier options must be an object"));
+        };
+        let mut snake = serde_json::Map::with_capacity(given.len());
+        for (name, value) in given {
+            let spec = option_spec(&name, spelling).ok_or_else(|| unknown_option(&name, spelling))?;
+            if !value.is_null() {
+                snake.insert(spec.name.to_owned(), value);
+            }
+        }
+        serde_json::from_value(serde_json::Value::Object(snake))
+            .map_err(|e| Error::config(format!("bad verifier options: {e}")))
     }
 
     /// Checks every value and returns the builder they describe.
@@ -161,10 +336,6 @@ impl Options {
     }
 }
 
-/// Ten years: longer than any sensible time option, short enough that
-/// adding it to an `Instant` cannot overflow.
-const MAX_SECONDS: f64 = 315_360_000.0;
-
 fn seconds(name: &str, value: f64) -> Result<Duration, Error> {
     if !value.is_finite() || !(0.0..=MAX_SECONDS).contains(&value) {
         return Err(Error::config(format!(
@@ -217,9 +388,36 @@ mod tests {
     }
 
     #[test]
-    fn json_options_refuse_unknown_keys_and_wrong_types() {
+    fn unknown_option_suggests_the_closest_name_in_the_callers_spelling() {
         let typo = Options::from_json(serde_json::json!({"audiance": "x"})).unwrap_err();
-        assert!(typo.message().contains("audiance"), "{}", typo.message());
+        assert_eq!(typo.kind(), ErrorCode::Configuration);
+        assert!(typo.message().contains("did you mean `audience`?"), "{}", typo.message());
+        let camel = Options::from_json_spelled(serde_json::json!({"maxage": 5}), Spelling::Camel).unwrap_err();
+        assert!(camel.message().contains("did you mean `maxAge`?"), "{}", camel.message());
+        let far = Options::from_json(serde_json::json!({"colour": 1})).unwrap_err();
+        assert!(far.message().contains("the options are jwks_url"), "{}", far.message());
+    }
+
+    #[test]
+    fn the_option_table_and_the_options_struct_name_the_same_options() {
+        // serde lists every field it knows when it meets an unknown one.
+        let err = serde_json::from_value::<Options>(serde_json::json!({"?": 1})).unwrap_err().to_string();
+        let listed: Vec<&str> = err.split('`').skip(3).step_by(2).collect();
+        let table: Vec<&str> = OPTIONS.iter().map(|o| o.name).collect();
+        assert_eq!(listed, table, "{err}");
+        for spec in OPTIONS {
+            let camel: String = spec
+                .name
+                .split('_')
+                .enumerate()
+                .map(|(i, part)| if i == 0 { part.to_owned() } else { part[..1].to_ascii_uppercase() + &part[1..] })
+                .collect();
+            assert_eq!(spec.camel, camel, "{}", spec.name);
+        }
+    }
+
+    #[test]
+    fn json_options_refuse_wrong_types() {
         let wrong = Options::from_json(serde_json::json!({"leeway": "30"})).unwrap_err();
         assert_eq!(wrong.kind(), ErrorCode::Configuration);
     }

@@ -6,11 +6,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
-use crate::error::{Error, ErrorCode};
+use crate::error::{quoted, truncate, Error, ErrorCode};
 use crate::token::{Header, JsonObject};
 
 /// Default `leeway`: 30 seconds of clock skew tolerated on `exp`, `nbf`, `iat`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+
+/// Ten years: the largest leeway, max_age or other time option accepted;
+/// longer than any sensible setting, short enough that adding it to an
+/// `Instant` cannot overflow.
+pub(crate) const MAX_SECONDS: f64 = 315_360_000.0;
 
 /// A time claim above this many seconds (year 5138) can only be milliseconds.
 pub(crate) const MILLISECONDS_THRESHOLD: f64 = 1e11;
@@ -79,6 +84,29 @@ impl Policy {
     /// The accepted algorithms.
     pub fn algorithms(&self) -> Vec<Algorithm> {
         self.algorithms.iter().collect()
+    }
+
+    /// Refuses a policy no verdict can be trusted under: a clock that reads
+    /// NaN, infinity or a time before 1970, a leeway or `max_age` beyond ten
+    /// years, a zero size limit. Every path to a verdict runs this first, so
+    /// a hand-built `Policy` cannot get around the checks the builder makes.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Clock::Fixed(t) = self.clock {
+            if !t.is_finite() || t < 0.0 {
+                return Err(Error::config(format!("now must be a non-negative number of seconds; got {t}")));
+            }
+        }
+        let too_long = |d: Duration| d.as_secs_f64() > MAX_SECONDS;
+        if too_long(self.leeway) {
+            return Err(Error::config(format!("leeway must be at most {MAX_SECONDS} seconds")));
+        }
+        if self.max_age.is_some_and(too_long) {
+            return Err(Error::config(format!("max_age must be at most {MAX_SECONDS} seconds")));
+        }
+        if self.max_token_bytes == 0 {
+            return Err(Error::config("max_token_bytes must be positive"));
+        }
+        Ok(())
     }
 
     /// Maps the header `alg` to an accepted algorithm.
@@ -338,28 +366,6 @@ fn json_type(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// Token-supplied text is cut short in messages.
-fn truncate(s: &str) -> String {
-    const MAX: usize = 80;
-    if s.len() <= MAX {
-        return s.to_owned();
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &s[..end])
-}
-
-fn quoted<S: AsRef<str>>(items: &[S]) -> String {
-    let parts: Vec<String> = items.iter().take(5).map(|s| format!("\"{}\"", truncate(s.as_ref()))).collect();
-    let mut out = format!("[{}]", parts.join(", "));
-    if items.len() > 5 {
-        out.insert_str(out.len() - 1, ", ...");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -3,15 +3,15 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-
-use url::Url;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::claims::Claims;
+use crate::discovery::check_issuer_url;
 use crate::error::{Error, ErrorCode};
-use crate::jwks::{check_url, CacheConfig, CacheStats, JwksCache, Location};
+use crate::fetch::check_url;
+use crate::jwks::{CacheConfig, CacheStats, JwksCache, Location};
 use crate::keys::KeySet;
 use crate::policy::{Clock, Policy};
 use crate::token;
@@ -28,6 +28,27 @@ enum Source {
 struct Inner {
     policy: Policy,
     source: Source,
+    /// Set when `discover` was given without `issuer`: tokens must carry the
+    /// issuer the discovery document names, known once it is fetched.
+    learns_issuer: bool,
+    discovered_policy: OnceLock<Policy>,
+}
+
+impl Inner {
+    /// The rules in force: `policy`, with the discovered issuer once known.
+    /// Until then no keys are held, and `policy` expects the URL as typed.
+    fn policy(&self) -> &Policy {
+        if self.learns_issuer {
+            if let Source::Remote(cache) = &self.source {
+                if let Some(issuer) = cache.discovered_issuer() {
+                    return self
+                        .discovered_policy
+                        .get_or_init(|| Policy { issuers: vec![issuer.to_owned()], ..self.policy.clone() });
+                }
+            }
+        }
+        &self.policy
+    }
 }
 
 /// Verifies tokens. Cheap to clone; clones share keys and cache.
@@ -76,9 +97,10 @@ impl Verifier {
         VerifierBuilder { keys: Vec::new(), policy: Policy::default(), algorithms: None, cache: CacheConfig::default() }
     }
 
-    /// The rules this verifier applies.
+    /// The rules this verifier applies (with discovery, the issuer the
+    /// discovery document names once it has been fetched).
     pub fn policy(&self) -> &Policy {
-        &self.inner.policy
+        self.inner.policy()
     }
 
     /// Verifies with the keys held now; never fetches. A remote verifier that
@@ -86,8 +108,8 @@ impl Verifier {
     pub fn verify_with_held_keys(&self, token: &str) -> Result<Claims, Error> {
         let inner = &*self.inner;
         match &inner.source {
-            Source::Static(keys) => verify(token, keys, &inner.policy),
-            Source::Remote(cache) => verify(token, &*cache.held()?, &inner.policy),
+            Source::Static(keys) => verify(token, keys, inner.policy()),
+            Source::Remote(cache) => verify(token, &*cache.held()?, inner.policy()),
         }
     }
 
@@ -119,7 +141,7 @@ impl Verifier {
     fn verify_with_fresh_keys(&self, token: &str) -> Ready {
         let inner = &*self.inner;
         let cache = match &inner.source {
-            Source::Static(keys) => return Ready::Done(verify(token, keys, &inner.policy)),
+            Source::Static(keys) => return Ready::Done(verify(token, keys, inner.policy())),
             Source::Remote(cache) => cache,
         };
         let Some(keys) = cache.fresh() else {
@@ -134,7 +156,7 @@ impl Verifier {
 
     /// Verifies with `keys`, or names the `kid` they lack (worth a refetch).
     fn judge(&self, token: &str, keys: &KeySet, seen: u64) -> Result<Result<Claims, Error>, UnknownKid> {
-        match verify(token, keys, &self.inner.policy) {
+        match verify(token, keys, self.inner.policy()) {
             Err(e) if e.kind() == ErrorCode::KeyNotFound => match unknown_kid(token, keys) {
                 Some(kid) => Err(UnknownKid { seen, kid }),
                 None => Ok(Err(e)),
@@ -159,7 +181,7 @@ impl Verifier {
             }
         };
         cache.refetch_for_unknown_kid(unknown.seen, &unknown.kid).await;
-        verify(token, &*cache.held()?, &inner.policy)
+        verify(token, &*cache.held()?, inner.policy())
     }
 
     /// Fetches the key set now (a no-op for static keys).
@@ -214,7 +236,8 @@ impl VerifierBuilder {
     }
 
     /// Find the JWKS through OpenID Connect discovery of this issuer. Unless
-    /// [`issuer`](Self::issuer) is set, tokens must also carry this `iss`.
+    /// [`issuer`](Self::issuer) is set, tokens must carry the `issuer` the
+    /// discovery document names (exactly, e.g. with Auth0's trailing `/`).
     pub fn discover(mut self, issuer_url: impl Into<String>) -> Self {
         self.keys.push(KeySpec::Discover(issuer_url.into()));
         self
@@ -370,19 +393,12 @@ impl VerifierBuilder {
             }
             None => AlgorithmSet::of(Algorithm::ASYMMETRIC.iter().copied()),
         };
-        if policy.max_token_bytes == 0 {
-            return Err(Error::config("max_token_bytes must be positive"));
-        }
+        policy.validate()?;
         if policy.required_claims.iter().any(String::is_empty) {
             return Err(Error::config("required_claims contains an empty name"));
         }
         if policy.issuers.iter().any(String::is_empty) || policy.audiences.iter().any(String::is_empty) {
             return Err(Error::config("issuer and audience values must be non-empty"));
-        }
-        if let Clock::Fixed(t) = policy.clock {
-            if !t.is_finite() || t < 0.0 {
-                return Err(Error::config("now must be a non-negative number of seconds"));
-            }
         }
         if cache.timeout.is_zero() {
             return Err(Error::config("timeout must be positive"));
@@ -393,6 +409,7 @@ impl VerifierBuilder {
         if cache.min_cache_ttl > cache.max_cache_ttl {
             return Err(Error::config("the minimum cache TTL exceeds the maximum"));
         }
+        let mut learns_issuer = false;
         let source = match spec {
             KeySpec::JwksJson(json) => Source::Static(Arc::new(KeySet::from_jwks_json(&json)?)),
             KeySpec::Pem(pem) => Source::Static(Arc::new(KeySet::from_pem(&pem)?)),
@@ -414,8 +431,9 @@ impl VerifierBuilder {
                 Source::Remote(Box::new(JwksCache::new(Location::Jwks(url), cache)?))
             }
             KeySpec::Discover(issuer) => {
-                let url: Url = check_url(&issuer, "discover").map_err(Error::config)?;
+                let url = check_issuer_url(&issuer)?;
                 if policy.issuers.is_empty() {
+                    learns_issuer = true;
                     policy.issuers.push(issuer);
                 }
                 Source::Remote(Box::new(JwksCache::new(Location::Discover(url), cache)?))
@@ -429,6 +447,6 @@ impl VerifierBuilder {
                 )));
             }
         }
-        Ok(Verifier { inner: Arc::new(Inner { policy, source }) })
+        Ok(Verifier { inner: Arc::new(Inner { policy, source, learns_issuer, discovered_policy: OnceLock::new() }) })
     }
 }

@@ -9,9 +9,12 @@ use crate::token;
 /// Verifies `token` against `keys` under `policy`.
 ///
 /// The order is fixed so every face of tokenward reports the same code for
-/// the same token: size, syntax, algorithm, `crit`, key and signature, then
+/// the same token: the policy itself, size, syntax, algorithm, `crit`, key and signature, then
 /// `typ` and the claims. Claims are only judged once the signature holds.
 pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Claims, Error> {
+    #[cfg(feature = "panic-injection")]
+    crate::panic::injection::on_verify(token);
+    policy.validate()?;
     let parsed = token::parse(token, policy.max_token_bytes)?;
     let alg = policy.algorithm(&parsed.header.alg)?;
     policy.check_crit(&parsed.header)?;
