@@ -1,4 +1,5 @@
 use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -10,11 +11,26 @@ use crate::token::JsonObject;
 /// The claims of a verified token, with typed readers for the registered ones.
 ///
 /// Dereferences to the JSON object, so any custom claim is `claims.get("name")`.
-#[derive(Debug, Clone, PartialEq)]
+/// Cheap to clone: clones share one copy (the verified-token cache hands the
+/// same claims to every request that presents the token).
+#[derive(Debug, Clone)]
 pub struct Claims {
+    inner: Arc<Parts>,
+}
+
+#[derive(Debug)]
+struct Parts {
     header: JsonObject,
     claims: JsonObject,
     algorithm: Option<Algorithm>,
+    json: OnceLock<String>,
+}
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&*self.inner, &*other.inner);
+        a.header == b.header && a.claims == b.claims && a.algorithm == b.algorithm
+    }
 }
 
 /// Earliest and latest instants the time readers return (years 1 and 9999):
@@ -24,28 +40,32 @@ const LATEST: f64 = 253_402_300_799.0;
 
 impl Claims {
     pub(crate) fn new(header: JsonObject, claims: JsonObject, algorithm: Algorithm) -> Self {
-        Claims { header, claims, algorithm: Some(algorithm) }
+        Claims::build(header, claims, Some(algorithm))
+    }
+
+    fn build(header: JsonObject, claims: JsonObject, algorithm: Option<Algorithm>) -> Self {
+        Claims { inner: Arc::new(Parts { header, claims, algorithm, json: OnceLock::new() }) }
     }
 
     /// Claims that were NOT verified (built by hand, e.g. in a test), with an
     /// empty header, so the same readers serve them.
     pub fn from_object(claims: JsonObject) -> Self {
-        Claims { header: JsonObject::new(), claims, algorithm: None }
+        Claims::build(JsonObject::new(), claims, None)
     }
 
     /// `sub`.
     pub fn subject(&self) -> Option<&str> {
-        self.claims.get("sub").and_then(Value::as_str)
+        self.inner.claims.get("sub").and_then(Value::as_str)
     }
 
     /// `iss`.
     pub fn issuer(&self) -> Option<&str> {
-        self.claims.get("iss").and_then(Value::as_str)
+        self.inner.claims.get("iss").and_then(Value::as_str)
     }
 
     /// `aud` as a list, whether the token carried a string or an array.
     pub fn audience(&self) -> Vec<&str> {
-        match self.claims.get("aud") {
+        match self.inner.claims.get("aud") {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -67,35 +87,43 @@ impl Claims {
     /// the verifier allowed them), and a value that is not a number or lies
     /// outside the years 1 to 9999 gives `None`.
     pub fn unix_time(&self, name: &str) -> Option<f64> {
-        let value = self.claims.get(name)?.as_f64()?;
+        let value = self.inner.claims.get(name)?.as_f64()?;
         let secs = if value > MILLISECONDS_THRESHOLD { value / 1000.0 } else { value };
         (EARLIEST..=LATEST).contains(&secs).then_some(secs)
     }
 
     /// Scopes from `scope` (space-separated string, RFC 8693) or `scp` (array or string).
     pub fn scopes(&self) -> Vec<&str> {
-        scopes_of(&self.claims)
+        scopes_of(&self.inner.claims)
     }
 
     /// The verified protected header.
     pub fn header(&self) -> &JsonObject {
-        &self.header
+        &self.inner.header
     }
 
     /// The algorithm the signature was checked with (`None` for claims built
     /// with [`Claims::from_object`]).
     pub fn algorithm(&self) -> Option<Algorithm> {
-        self.algorithm
+        self.inner.algorithm
     }
 
     /// The claims as a JSON object.
     pub fn as_object(&self) -> &JsonObject {
-        &self.claims
+        &self.inner.claims
     }
 
-    /// Takes the claims and the header out.
+    /// The claims as compact JSON text, serialised once and kept.
+    pub fn to_json(&self) -> &str {
+        self.inner.json.get_or_init(|| serde_json::to_string(&self.inner.claims).unwrap_or_else(|_| "{}".to_owned()))
+    }
+
+    /// Takes the header and the claims out (copying them if the claims are shared).
     pub fn into_parts(self) -> (JsonObject, JsonObject) {
-        (self.header, self.claims)
+        match Arc::try_unwrap(self.inner) {
+            Ok(parts) => (parts.header, parts.claims),
+            Err(shared) => (shared.header.clone(), shared.claims.clone()),
+        }
     }
 
     fn time(&self, name: &str) -> Option<SystemTime> {
@@ -113,7 +141,7 @@ impl Deref for Claims {
     type Target = JsonObject;
 
     fn deref(&self) -> &JsonObject {
-        &self.claims
+        &self.inner.claims
     }
 }
 

@@ -15,6 +15,7 @@ use crate::discovery::{self, Discovered};
 use crate::error::{truncate, Error, ErrorCode};
 use crate::fetch::{describe, fetch_failed, read_body, redact};
 use crate::keys::KeySet;
+use crate::token_cache::TokenCacheStats;
 
 /// How the remote key set is fetched and kept. Every time is in seconds
 /// when set through a binding.
@@ -69,6 +70,8 @@ pub struct CacheStats {
     pub fetch_failures: u64,
     /// The most recent fetch failure, cleared by the next success.
     pub last_error: Option<String>,
+    /// The verified-token cache's counters.
+    pub tokens: TokenCacheStats,
 }
 
 /// Where the key set lives.
@@ -205,6 +208,7 @@ impl JwksCache {
             cooldown_refusals: c.cooldown_refusals.load(Ordering::Relaxed),
             fetch_failures: c.fetch_failures.load(Ordering::Relaxed),
             last_error: self.process().failure().last_error.as_ref().map(ToString::to_string),
+            tokens: TokenCacheStats::default(),
         }
     }
 

@@ -43,14 +43,53 @@ impl Primitive {
     }
 }
 
+/// A key's identity: a digest of its `kid` and its public material (the
+/// secret, for HMAC). The verified-token cache remembers which key verified
+/// a token by this, so an entry dies with its key even when a refetched set
+/// builds new `Key` values for the same keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyId([u8; 16]);
+
+impl KeyId {
+    fn of(kid: Option<&str>, material: &[u8]) -> KeyId {
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        match kid {
+            Some(kid) => {
+                ctx.update(&[1]);
+                ctx.update(&(kid.len() as u64).to_be_bytes());
+                ctx.update(kid.as_bytes());
+            }
+            None => ctx.update(&[0]),
+        }
+        ctx.update(material);
+        let mut id = [0; 16];
+        id.copy_from_slice(&ctx.finish().as_ref()[..16]);
+        KeyId(id)
+    }
+}
+
 /// A usable key: its `kid` and one primitive per algorithm it may verify.
 pub(crate) struct Key {
     kid: Option<String>,
     family: Family,
     primitives: Vec<(Algorithm, Primitive)>,
+    /// Digest of the public material alone; `id` adds the kid.
+    material: KeyId,
+    id: KeyId,
 }
 
 impl Key {
+    fn new(family: Family, primitives: Vec<(Algorithm, Primitive)>, material: &[u8]) -> Key {
+        let material = KeyId::of(None, material);
+        Key { kid: None, family, primitives, material, id: material }
+    }
+
+    fn named(mut self, kid: Option<String>) -> Key {
+        self.id = KeyId::of(kid.as_deref(), &self.material.0);
+        self.kid = kid;
+        self
+    }
+
     fn primitive(&self, alg: Algorithm) -> Option<&Primitive> {
         self.primitives.iter().find(|(a, _)| *a == alg).map(|(_, p)| p)
     }
@@ -128,8 +167,7 @@ impl Key {
             }
             key.primitives.retain(|(a, _)| *a == alg);
         }
-        key.kid = kid;
-        Ok(key)
+        Ok(key.named(kid))
     }
 }
 
@@ -192,7 +230,7 @@ fn rsa_from_der(der: &[u8], only: Option<Algorithm>) -> Result<Key, String> {
         let parsed = ParsedPublicKey::new(params, der).map_err(|e| format!("invalid RSA key ({e})"))?;
         primitives.push((alg, Primitive::Public(parsed)));
     }
-    Ok(Key { kid: None, family: Family::Rsa, primitives })
+    Ok(Key::new(Family::Rsa, primitives, der))
 }
 
 fn ec_curve(crv: &str) -> Option<(Algorithm, &'static signature::EcdsaVerificationAlgorithm, usize)> {
@@ -215,14 +253,14 @@ fn ec_key(crv: &str, x: &[u8], y: &[u8]) -> Result<Key, String> {
     point.extend_from_slice(x);
     point.extend_from_slice(y);
     let parsed = ParsedPublicKey::new(verify_alg, &point).map_err(|_| format!("the point is not on curve {crv}"))?;
-    Ok(Key { kid: None, family: Family::Ec, primitives: vec![(alg, Primitive::Public(parsed))] })
+    Ok(Key::new(Family::Ec, vec![(alg, Primitive::Public(parsed))], &point))
 }
 
 fn ed25519_key(x: &[u8]) -> Result<Key, String> {
     let encoded: &[u8; 32] = x.try_into().map_err(|_| "an Ed25519 public key is 32 bytes".to_owned())?;
     ed25519_point_check(encoded)?;
     let parsed = ParsedPublicKey::new(&signature::ED25519, x).map_err(|e| format!("invalid Ed25519 key ({e})"))?;
-    Ok(Key { kid: None, family: Family::Okp, primitives: vec![(Algorithm::EdDSA, Primitive::Public(parsed))] })
+    Ok(Key::new(Family::Okp, vec![(Algorithm::EdDSA, Primitive::Public(parsed))], x))
 }
 
 fn hmac_key(secret: &[u8]) -> Result<Key, String> {
@@ -238,7 +276,7 @@ fn hmac_key(secret: &[u8]) -> Result<Key, String> {
     if primitives.is_empty() {
         return Err(format!("HMAC secret is {} bytes; HS256 needs at least 32", secret.len()));
     }
-    Ok(Key { kid: None, family: Family::Hmac, primitives })
+    Ok(Key::new(Family::Hmac, primitives, secret))
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
@@ -377,6 +415,11 @@ impl KeySet {
         &self.skipped
     }
 
+    /// True while the key `id` names is in this set.
+    pub(crate) fn holds(&self, id: KeyId) -> bool {
+        self.keys.iter().any(|k| k.id == id)
+    }
+
     pub(crate) fn has_kid(&self, kid: &str) -> bool {
         self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
     }
@@ -399,6 +442,17 @@ impl KeySet {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
+        self.verify_signature_by(kid, alg, message, signature).map(|_| ())
+    }
+
+    /// [`verify_signature`](Self::verify_signature), naming the key that verified.
+    pub(crate) fn verify_signature_by(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<KeyId, Error> {
         if alg == Algorithm::EdDSA && !ed25519_s_is_reduced(signature) {
             return Err(Error::new(
                 ErrorCode::InvalidSignature,
@@ -408,12 +462,17 @@ impl KeySet {
         let Some(kid) = kid else {
             return self.verify_with_only_key(alg, None, message, signature);
         };
-        let mut suitable = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid)).filter_map(|k| k.primitive(alg));
+        let mut suitable = self
+            .keys
+            .iter()
+            .filter(|k| k.kid.as_deref() == Some(kid))
+            .filter_map(|k| k.primitive(alg).map(|p| (k.id, p)));
         if let Some(first) = suitable.next() {
-            if first.verify(message, signature) || suitable.any(|p| p.verify(message, signature)) {
-                return Ok(());
-            }
-            return Err(bad_signature(alg));
+            return std::iter::once(first)
+                .chain(suitable)
+                .find(|(_, p)| p.verify(message, signature))
+                .map(|(id, _)| id)
+                .ok_or_else(|| bad_signature(alg));
         }
         if let Some(named) = self.keys.iter().find(|k| k.kid.as_deref() == Some(kid)) {
             return Err(Error::new(ErrorCode::KeyNotFound, format!("{}; it cannot verify {alg}", named.describe())));
@@ -433,10 +492,10 @@ impl KeySet {
         kid: Option<&str>,
         message: &[u8],
         signature: &[u8],
-    ) -> Result<(), Error> {
-        let mut suitable = self.keys.iter().filter_map(|k| k.primitive(alg));
+    ) -> Result<KeyId, Error> {
+        let mut suitable = self.keys.iter().filter_map(|k| k.primitive(alg).map(|p| (k.id, p)));
         match (suitable.next(), suitable.next()) {
-            (Some(p), None) if p.verify(message, signature) => Ok(()),
+            (Some((id, p)), None) if p.verify(message, signature) => Ok(id),
             (Some(_), None) => Err(bad_signature(alg)),
             (None, _) => Err(Error::new(
                 ErrorCode::KeyNotFound,
@@ -540,7 +599,7 @@ fn spki_key(der: &[u8]) -> Result<Key, Error> {
     for crv in ["P-256", "P-384", "P-521", "secp256k1"] {
         let (alg, verify_alg, _) = ec_curve(crv).expect("known curve");
         if let Ok(parsed) = ParsedPublicKey::new(verify_alg, der) {
-            return Ok(Key { kid: None, family: Family::Ec, primitives: vec![(alg, Primitive::Public(parsed))] });
+            return Ok(Key::new(Family::Ec, vec![(alg, Primitive::Public(parsed))], der));
         }
     }
     if let Some(x) = der::spki_ed25519_public_key(der) {

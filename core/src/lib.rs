@@ -25,6 +25,7 @@ mod options;
 mod panic;
 mod policy;
 mod token;
+mod token_cache;
 mod verifier;
 mod verify;
 
@@ -40,6 +41,7 @@ pub use options::{option_spec, unknown_option, OneOrMany, OptionKind, OptionSpec
 pub use panic::{contain, contain_future, Contained};
 pub use policy::{Clock, Policy, DEFAULT_LEEWAY};
 pub use token::{decode_unverified, JsonObject, UnverifiedToken, DEFAULT_MAX_TOKEN_BYTES};
+pub use token_cache::{TokenCacheStats, DEFAULT_TOKEN_CACHE_SIZE, MAX_CACHED_TOKEN_BYTES};
 pub use verifier::{PendingVerify, Verifier, VerifierBuilder};
 pub use verify::verify;
 

@@ -124,6 +124,8 @@ pub const OPTIONS: &[OptionSpec] = &[
         "How long past their freshness held keys keep working while refreshes fail, in seconds."),
     spec("max_jwks_bytes", "maxJwksBytes", OptionKind::Number, "524288",
         "Largest JWKS or discovery response accepted, in bytes."),
+    spec("token_cache_size", "tokenCacheSize", OptionKind::Number, "4096; 0 turns it off",
+        "Verified tokens kept so a token seen again skips its signature check (entries end at exp and when their key leaves the key set; tokens over 4096 bytes are never kept)."),
 ];
 
 /// How option names are spelled: snake_case (Rust, Python) or camelCase (Node).
@@ -226,6 +228,8 @@ pub struct Options {
     pub max_stale: Option<f64>,
     /// Bytes. Defaults to 524 288.
     pub max_jwks_bytes: Option<f64>,
+    /// Tokens. Defaults to 4096; 0 turns the cache off.
+    pub token_cache_size: Option<f64>,
 }
 
 impl Options {
@@ -326,6 +330,14 @@ impl Options {
         }
         if let Some(n) = self.max_jwks_bytes {
             b = b.max_jwks_bytes(count("max_jwks_bytes", n)?);
+        }
+        if let Some(n) = self.token_cache_size {
+            if !n.is_finite() || n.fract() != 0.0 || !(0.0..=16_777_216.0).contains(&n) {
+                return Err(Error::config(format!(
+                    "token_cache_size must be a whole number of tokens from 0 to 16777216; got {n}"
+                )));
+            }
+            b = b.token_cache_size(n as usize);
         }
         Ok(b)
     }

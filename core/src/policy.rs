@@ -172,6 +172,20 @@ impl Policy {
                 ));
             }
         }
+        self.check_times(claims)?;
+        self.check_issuer(claims)?;
+        self.check_audience(claims)?;
+        if let Some(sub) = claims.get("sub") {
+            if !sub.is_string() {
+                return Err(Error::claim(ErrorCode::InvalidClaim, "sub", "\"sub\" must be a string"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `exp`, `nbf`, `iat` and `max_age` against the clock: the part of the
+    /// claim rules that changes with time, so a cached verdict re-runs it.
+    pub(crate) fn check_times(&self, claims: &JsonObject) -> Result<(), Error> {
         let now = self.clock.now();
         let leeway = self.leeway.as_secs_f64();
         let exp = self.time_claim(claims, "exp")?;
@@ -229,13 +243,6 @@ impl Policy {
                     "iat",
                     format!("the token is {}s old; max_age is {}s", secs(age), secs(max_age.as_secs_f64())),
                 ));
-            }
-        }
-        self.check_issuer(claims)?;
-        self.check_audience(claims)?;
-        if let Some(sub) = claims.get("sub") {
-            if !sub.is_string() {
-                return Err(Error::claim(ErrorCode::InvalidClaim, "sub", "\"sub\" must be a string"));
             }
         }
         Ok(())

@@ -15,7 +15,8 @@ use crate::jwks::{CacheConfig, CacheStats, JwksCache, Location};
 use crate::keys::KeySet;
 use crate::policy::{Clock, Policy};
 use crate::token;
-use crate::verify::verify;
+use crate::token_cache::{TokenCache, DEFAULT_TOKEN_CACHE_SIZE};
+use crate::verify::verify_by;
 
 /// A verification waiting on a key fetch; drive it on a tokio runtime.
 pub type PendingVerify = Pin<Box<dyn Future<Output = Result<Claims, Error>> + Send>>;
@@ -32,6 +33,8 @@ struct Inner {
     /// issuer the discovery document names, known once it is fetched.
     learns_issuer: bool,
     discovered_policy: OnceLock<Policy>,
+    /// Verified tokens; `None` when `token_cache_size` is 0.
+    tokens: Option<TokenCache>,
 }
 
 impl Inner {
@@ -48,6 +51,20 @@ impl Inner {
             }
         }
         &self.policy
+    }
+
+    /// Verifies with `keys`, answering from the verified-token cache when it can.
+    fn verify(&self, token: &str, keys: &KeySet) -> Result<Claims, Error> {
+        let policy = self.policy();
+        let Some(cache) = &self.tokens else {
+            return verify_by(token, keys, policy).map(|(claims, _)| claims);
+        };
+        if let Some(outcome) = cache.get(token, keys, policy) {
+            return outcome;
+        }
+        let (claims, key) = verify_by(token, keys, policy)?;
+        cache.insert(token, &claims, key);
+        Ok(claims)
     }
 }
 
@@ -90,11 +107,18 @@ pub struct VerifierBuilder {
     policy: Policy,
     algorithms: Option<Vec<Algorithm>>,
     cache: CacheConfig,
+    token_cache_size: usize,
 }
 
 impl Verifier {
     pub fn builder() -> VerifierBuilder {
-        VerifierBuilder { keys: Vec::new(), policy: Policy::default(), algorithms: None, cache: CacheConfig::default() }
+        VerifierBuilder {
+            keys: Vec::new(),
+            policy: Policy::default(),
+            algorithms: None,
+            cache: CacheConfig::default(),
+            token_cache_size: DEFAULT_TOKEN_CACHE_SIZE,
+        }
     }
 
     /// The rules this verifier applies (with discovery, the issuer the
@@ -108,8 +132,8 @@ impl Verifier {
     pub fn verify_with_held_keys(&self, token: &str) -> Result<Claims, Error> {
         let inner = &*self.inner;
         match &inner.source {
-            Source::Static(keys) => verify(token, keys, inner.policy()),
-            Source::Remote(cache) => verify(token, &*cache.held()?, inner.policy()),
+            Source::Static(keys) => inner.verify(token, keys),
+            Source::Remote(cache) => inner.verify(token, &*cache.held()?),
         }
     }
 
@@ -141,7 +165,7 @@ impl Verifier {
     fn verify_with_fresh_keys(&self, token: &str) -> Ready {
         let inner = &*self.inner;
         let cache = match &inner.source {
-            Source::Static(keys) => return Ready::Done(verify(token, keys, inner.policy())),
+            Source::Static(keys) => return Ready::Done(inner.verify(token, keys)),
             Source::Remote(cache) => cache,
         };
         let Some(keys) = cache.fresh() else {
@@ -156,7 +180,7 @@ impl Verifier {
 
     /// Verifies with `keys`, or names the `kid` they lack (worth a refetch).
     fn judge(&self, token: &str, keys: &KeySet, seen: u64) -> Result<Result<Claims, Error>, UnknownKid> {
-        match verify(token, keys, self.inner.policy()) {
+        match self.inner.verify(token, keys) {
             Err(e) if e.kind() == ErrorCode::KeyNotFound => match unknown_kid(token, keys) {
                 Some(kid) => Err(UnknownKid { seen, kid }),
                 None => Ok(Err(e)),
@@ -181,7 +205,7 @@ impl Verifier {
             }
         };
         cache.refetch_for_unknown_kid(unknown.seen, &unknown.kid).await;
-        verify(token, &*cache.held()?, inner.policy())
+        inner.verify(token, &*cache.held()?)
     }
 
     /// Fetches the key set now (a no-op for static keys).
@@ -192,12 +216,17 @@ impl Verifier {
         }
     }
 
-    /// Cache counters; all zero for static keys.
+    /// Key-cache and verified-token-cache counters (the key counters stay
+    /// zero for static keys).
     pub fn stats(&self) -> CacheStats {
-        match &self.inner.source {
+        let mut stats = match &self.inner.source {
             Source::Static(_) => CacheStats::default(),
             Source::Remote(cache) => cache.stats(),
+        };
+        if let Some(tokens) = &self.inner.tokens {
+            stats.tokens = tokens.stats();
         }
+        stats
     }
 
     /// True when keys are held (always for static keys).
@@ -369,10 +398,19 @@ impl VerifierBuilder {
         self
     }
 
+    /// How many verified tokens to keep, so a token seen again skips its
+    /// signature check (entries end at `exp` and when their key leaves the
+    /// key set; time claims are judged again on every hit). 0 turns the
+    /// cache off. Defaults to 4096.
+    pub fn token_cache_size(mut self, tokens: usize) -> Self {
+        self.token_cache_size = tokens;
+        self
+    }
+
     /// Checks every option and builds the verifier; errors are `configuration`
     /// (or `jwks_invalid` for an unusable static JWKS).
     pub fn build(self) -> Result<Verifier, Error> {
-        let VerifierBuilder { mut keys, mut policy, algorithms, cache } = self;
+        let VerifierBuilder { mut keys, mut policy, algorithms, cache, token_cache_size } = self;
         let spec = match keys.len() {
             1 => keys.remove(0),
             0 => return Err(Error::config("no key source: give one of jwks_url, discover, jwks_json, pem or secret")),
@@ -447,6 +485,9 @@ impl VerifierBuilder {
                 )));
             }
         }
-        Ok(Verifier { inner: Arc::new(Inner { policy, source, learns_issuer, discovered_policy: OnceLock::new() }) })
+        let tokens = TokenCache::new(token_cache_size);
+        Ok(Verifier {
+            inner: Arc::new(Inner { policy, source, learns_issuer, discovered_policy: OnceLock::new(), tokens }),
+        })
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::claims::Claims;
 use crate::error::Error;
-use crate::keys::KeySet;
+use crate::keys::{KeyId, KeySet};
 use crate::policy::Policy;
 use crate::token;
 
@@ -12,14 +12,19 @@ use crate::token;
 /// the same token: the policy itself, size, syntax, algorithm, `crit`, key and signature, then
 /// `typ` and the claims. Claims are only judged once the signature holds.
 pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Claims, Error> {
+    verify_by(token, keys, policy).map(|(claims, _)| claims)
+}
+
+/// [`verify`], naming the key that verified (for the verified-token cache).
+pub(crate) fn verify_by(token: &str, keys: &KeySet, policy: &Policy) -> Result<(Claims, KeyId), Error> {
     #[cfg(feature = "panic-injection")]
     crate::panic::injection::on_verify(token);
     policy.validate()?;
     let parsed = token::parse(token, policy.max_token_bytes)?;
     let alg = policy.algorithm(&parsed.header.alg)?;
     policy.check_crit(&parsed.header)?;
-    keys.verify_signature(parsed.header.kid.as_deref(), alg, parsed.signing_input, &parsed.signature)?;
+    let key = keys.verify_signature_by(parsed.header.kid.as_deref(), alg, parsed.signing_input, &parsed.signature)?;
     policy.check_header(&parsed.header)?;
     policy.check_claims(&parsed.claims)?;
-    Ok(Claims::new(parsed.header.raw, parsed.claims, alg))
+    Ok((Claims::new(parsed.header.raw, parsed.claims, alg), key))
 }
