@@ -231,6 +231,12 @@ impl JwksCache {
         Ok(snap.keys.clone())
     }
 
+    /// The keys held, if still fresh, without counting a hit.
+    pub(crate) fn fresh_uncounted(&self) -> Option<Arc<KeySet>> {
+        let snap = self.snapshot.load();
+        snap.as_ref().filter(|snap| Instant::now() < snap.fresh_until).map(|snap| Arc::clone(&snap.keys))
+    }
+
     /// The keys held, if still fresh (counted as a cache hit); never fetches.
     pub(crate) fn fresh(&self) -> Option<Arc<KeySet>> {
         let snap = self.snapshot.load();

@@ -212,7 +212,7 @@ pub struct Options {
     pub max_age: Option<f64>,
     pub typ: Option<String>,
     /// Defaults to `["exp"]`.
-    pub required_claims: Option<Vec<String>>,
+    pub required_claims: Option<OneOrMany>,
     /// Bytes. Defaults to 16 384.
     pub max_token_bytes: Option<f64>,
     pub millisecond_timestamps: Option<bool>,
@@ -305,7 +305,7 @@ impl Options {
             b = b.typ(typ);
         }
         if let Some(claims) = self.required_claims {
-            b = b.required_claims(claims);
+            b = b.required_claims(claims.into_vec());
         }
         if let Some(n) = self.max_token_bytes {
             b = b.max_token_bytes(count("max_token_bytes", n)?);
@@ -436,6 +436,8 @@ mod tests {
 
     #[test]
     fn json_options_take_one_value_or_a_list() {
+        let o = Options::from_json(serde_json::json!({"required_claims": "sub"})).unwrap();
+        assert_eq!(o.required_claims, Some(OneOrMany::One("sub".into())));
         let o = Options::from_json(serde_json::json!({"issuer": "a", "audience": ["b", "c"]})).unwrap();
         assert_eq!(o.issuer, Some(OneOrMany::One("a".into())));
         assert_eq!(o.audience, Some(OneOrMany::Many(vec!["b".into(), "c".into()])));

@@ -9,7 +9,9 @@ use base64::Engine;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::algorithm::Algorithm;
 use crate::error::Error;
+use crate::policy::Policy;
 
 /// Default for `max_token_bytes`: 16 KiB.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -84,6 +86,15 @@ pub(crate) fn parse(token: &str, max_bytes: usize) -> Result<ParsedToken<'_>, Er
     let header = Header::from_raw(raw_header)?;
     let claims = parse_object(&claims_bytes, "payload")?;
     Ok(ParsedToken { signing_input: &bytes[..second], header, claims, signature })
+}
+
+/// The checks before the signature (size, syntax, algorithm, `crit`), in
+/// the order verification makes them: the algorithm, or the first refusal.
+pub(crate) fn precheck(token: &str, policy: &Policy) -> Result<Algorithm, Error> {
+    let parsed = parse(token, policy.max_token_bytes)?;
+    let alg = policy.algorithm(&parsed.header.alg)?;
+    policy.check_crit(&parsed.header)?;
+    Ok(alg)
 }
 
 fn decode_segment(segment: &[u8], what: &str) -> Result<Vec<u8>, Error> {

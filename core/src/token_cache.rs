@@ -120,12 +120,17 @@ impl TokenCache {
     /// verified it and its time claims still hold, the time error when they
     /// no longer do, or `None` (verify in full).
     pub(crate) fn get(&self, token: &str, keys: &KeySet, policy: &Policy) -> Option<Result<Claims, Error>> {
-        self.sweep_if_new(keys);
-        let found = self.find(token.as_bytes()).filter(|entry| keys.holds(entry.key));
-        let Some(entry) = found else {
+        let outcome = self.peek(token, keys, policy);
+        if outcome.is_none() {
             self.misses.fetch_add(1, Ordering::Relaxed);
-            return None;
-        };
+        }
+        outcome
+    }
+
+    /// [`get`](Self::get) without counting a miss (the caller goes on to `get`).
+    pub(crate) fn peek(&self, token: &str, keys: &KeySet, policy: &Policy) -> Option<Result<Claims, Error>> {
+        self.sweep_if_new(keys);
+        let entry = self.find(token.as_bytes()).filter(|entry| keys.holds(entry.key))?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(policy.check_times(entry.claims.as_object()).map(|()| entry.claims))
     }

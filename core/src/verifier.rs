@@ -161,6 +161,31 @@ impl Verifier {
         }
     }
 
+    /// The verdict, when it costs next to nothing: a verified-token cache
+    /// hit, a token refused before any signature check (size, syntax,
+    /// algorithm, `crit`), or an HMAC token, with fresh keys. `None` when a
+    /// public-key signature check or a fetch is needed: a binding with a
+    /// thread pool sends those through [`verify_or_fetch`](Self::verify_or_fetch)
+    /// off its event loop, and answers these at once.
+    pub fn verify_if_cheap(&self, token: &str) -> Option<Result<Claims, Error>> {
+        let inner = &*self.inner;
+        let keys = match &inner.source {
+            Source::Static(keys) => Arc::clone(keys),
+            Source::Remote(cache) => cache.fresh_uncounted()?,
+        };
+        let policy = inner.policy();
+        if let Some(tokens) = &inner.tokens {
+            if let Some(outcome) = tokens.peek(token, &keys, policy) {
+                return Some(outcome);
+            }
+        }
+        let alg = match policy.validate().and_then(|()| token::precheck(token, policy)) {
+            Ok(alg) => alg,
+            Err(e) => return Some(Err(e)),
+        };
+        alg.is_symmetric().then(|| self.verify_or_fetch(token).ok()).flatten()
+    }
+
     /// The synchronous part of [`verify`](Self::verify): everything that needs no fetch.
     fn verify_with_fresh_keys(&self, token: &str) -> Ready {
         let inner = &*self.inner;

@@ -150,3 +150,22 @@ fn eight_threads_agree_with_an_uncached_verifier_on_every_verdict() {
     });
     assert!(cached.stats().tokens.hits > 0);
 }
+
+#[test]
+fn verify_if_cheap_answers_hits_early_refusals_and_hmac_and_leaves_signature_checks_to_the_caller() {
+    let issuer = TestIssuer::start();
+    let verifier = static_verifier(&issuer, 16);
+    let token = issuer.mint(json!({}));
+    assert!(verifier.verify_if_cheap(&token).is_none(), "an ES256 check is left to a thread pool");
+    verifier.verify_with_held_keys(&token).unwrap();
+    assert!(verifier.verify_if_cheap(&token).unwrap().is_ok(), "a cache hit is answered");
+    let garbage = verifier.verify_if_cheap("not-a-token").unwrap().unwrap_err();
+    assert_eq!(garbage.kind(), ErrorCode::Malformed);
+    let stats = verifier.stats().tokens;
+    assert_eq!((stats.hits, stats.misses), (1, 1), "looking without finding counts no miss");
+
+    let hmac = TestIssuer::with_algorithms(&[Algorithm::HS256]);
+    let secret_verifier =
+        Verifier::builder().jwks_json(hmac.jwks().to_string()).algorithms([Algorithm::HS256]).build().unwrap();
+    assert!(secret_verifier.verify_if_cheap(&hmac.mint(json!({}))).unwrap().is_ok(), "HMAC is cheap enough");
+}
