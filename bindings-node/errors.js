@@ -1,4 +1,5 @@
 'use strict';
+const { load } = require('./native.js');
 
 /**
  * Every error tokenward throws or rejects with. `code` is stable:
@@ -8,7 +9,7 @@
 class TokenwardError extends Error {
   /**
    * @param {boolean} tokenProblem true when the token itself was refused (the
-   *   core decides for its codes); false for key or configuration problems.
+   *   core decides for its codes); false for key, configuration or internal problems.
    */
   constructor(message, code, claim, tokenProblem = false) {
     super(message);
@@ -19,48 +20,12 @@ class TokenwardError extends Error {
   }
 }
 
-/** Every stable code, for `switch` statements and tests. */
-const ERROR_CODES = Object.freeze([
-  'ERR_MALFORMED',
-  'ERR_TOKEN_TOO_LARGE',
-  'ERR_ALGORITHM_NOT_ALLOWED',
-  'ERR_UNSUPPORTED_ALGORITHM',
-  'ERR_KEY_NOT_FOUND',
-  'ERR_INVALID_SIGNATURE',
-  'ERR_TOKEN_EXPIRED',
-  'ERR_NOT_YET_VALID',
-  'ERR_ISSUED_IN_FUTURE',
-  'ERR_TOKEN_TOO_OLD',
-  'ERR_INVALID_ISSUER',
-  'ERR_INVALID_AUDIENCE',
-  'ERR_INVALID_TYPE',
-  'ERR_MISSING_CLAIM',
-  'ERR_INVALID_CLAIM',
-  'ERR_UNSUPPORTED_CRITICAL_HEADER',
-  'ERR_JWKS_NOT_LOADED',
-  'ERR_JWKS_FETCH_FAILED',
-  'ERR_JWKS_INVALID',
-  'ERR_CONFIGURATION',
-]);
+/** Every stable code, for `switch` statements and tests: the core's list. */
+const ERROR_CODES = Object.freeze(load().errorCodes());
 
-/** `{code, claim, message, tokenProblem}` from the addon to a TokenwardError. */
+/** A refusal returned by the addon (`{ code, claim, message, tokenProblem }`) as a TokenwardError. */
 function fromNative(detail) {
   return new TokenwardError(detail.message, detail.code, detail.claim, detail.tokenProblem);
 }
 
-/**
- * An error thrown by the addon: its message is JSON for tokenward errors;
- * anything else (a panic caught at the boundary) is passed on unchanged.
- */
-function rethrown(err) {
-  if (err && typeof err.message === 'string' && err.message.startsWith('{"')) {
-    try {
-      return fromNative(JSON.parse(err.message));
-    } catch {
-      return err;
-    }
-  }
-  return err;
-}
-
-module.exports = { TokenwardError, ERROR_CODES, fromNative, rethrown };
+module.exports = { TokenwardError, ERROR_CODES, fromNative };

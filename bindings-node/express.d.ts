@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Claims, Header, Verifier } from './index';
 
 export interface AuthInfo {
+  /** The verified claims. */
   claims: Claims;
-  /** Decoded when first read. */
-  readonly header: Header;
+  /** The protected header that was verified with them. */
+  header: Header;
   token: string;
 }
 
@@ -19,10 +20,11 @@ declare global {
 }
 
 export interface RequireTokenOptions {
+  /** A tokenward Verifier (anything else is a TypeError). */
   verifier: Verifier;
   /** Read `Authorization: Bearer <token>`. Default true. */
   header?: boolean;
-  /** Read this cookie. Default: none. */
+  /** Read this cookie (a double-quoted value is unquoted; nothing is percent-decoded, as in Flask). Default: none. */
   cookie?: string;
   /** Read this dotted path of the JSON body (needs express.json()), e.g. `oauth_token.access_token`. Default: none. */
   jsonPath?: string;

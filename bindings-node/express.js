@@ -8,12 +8,16 @@
  * The token is read from the `Authorization: Bearer` header (`header: true`),
  * a cookie (`cookie: 'name'`), or a JSON body path (`jsonPath:
  * 'oauth_token.access_token'` or `'accessToken'`), first found wins.
- * On success `req.auth = { claims, header, token }`. No token: 401 with
- * `WWW-Authenticate: Bearer`. Bad token: 401 with `error="invalid_token"`.
- * Missing scope: 403 `insufficient_scope`. Keys unavailable: 503. With
- * `passErrors: true` the error goes to `next(err)` instead (with `err.status`).
+ * On success `req.auth = { claims, header, token }`, the claims and header
+ * the core verified. No token: 401 with `WWW-Authenticate: Bearer`. Bad
+ * token: 401 with `error="invalid_token"`. Missing scope: 403
+ * `insufficient_scope`. Keys unavailable: 503, and a failure inside
+ * tokenward: 500, both with a generic message (the core's may name URLs).
+ * With `passErrors: true` the error goes to `next(err)` instead (with
+ * `err.status`).
  */
-const { TokenwardError, decodeUnverified, scopesOf } = require('./index.js');
+const { TokenwardError, scopesOf } = require('./index.js');
+const { Verifier, verifiedParts } = require('./verifier.js');
 
 function jsonField(body, path) {
   let value = body;
@@ -24,19 +28,35 @@ function jsonField(body, path) {
   return typeof value === 'string' ? value : undefined;
 }
 
+// One `name=value` pair of a Cookie header, in werkzeug's grammar (what
+// Flask reads), so both adapters find the same token: a double-quoted value
+// is unquoted, and nothing is percent-decoded.
+const COOKIE_PAIR = /[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*("(?:[^\\"]|\\.)*"|[^ \t";]*))?[ \t]*(?:;|$)/y;
+
+function unquoted(value) {
+  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
+  return value.slice(1, -1).replace(/\\([0-3][0-7]{2}|.)/g, (_, escaped) =>
+    escaped.length === 1 ? escaped : String.fromCharCode(parseInt(escaped, 8)),
+  );
+}
+
 function cookieValue(req, name) {
   if (req.cookies && typeof req.cookies[name] === 'string') return req.cookies[name];
   const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === name) {
-      try {
-        return decodeURIComponent(pair.slice(at + 1).trim());
-      } catch {
-        return undefined;
-      }
+  if (typeof header !== 'string') return undefined;
+  let pos = 0;
+  while (pos < header.length) {
+    COOKIE_PAIR.lastIndex = pos;
+    const pair = COOKIE_PAIR.exec(header);
+    if (pair === null) {
+      // Skip what does not parse, up to the next pair.
+      const next = header.indexOf(';', pos);
+      if (next === -1) break;
+      pos = next + 1;
+      continue;
     }
+    pos = COOKIE_PAIR.lastIndex;
+    if (pair[1] === name) return unquoted(pair[2] ?? '');
   }
   return undefined;
 }
@@ -86,8 +106,14 @@ function refusal(status, error, code, message, cause) {
   return err;
 }
 
+// The answer's message when tokenward could not judge the token: the error's
+// own message can name the key-set URL, which is not the client's business.
+const UNAVAILABLE = 'the signing keys are unavailable; try again later';
+const FAILED = 'the token could not be checked; try again later';
+
 function respond(res, settings, err, scope) {
-  const body = { error: err.oauthError, code: err.code, message: err.message };
+  const message = err.status === 503 ? UNAVAILABLE : err.status === 500 ? FAILED : err.message;
+  const body = { error: err.oauthError, code: err.code, message };
   if (err.status === 401 || err.status === 403) {
     const rfcError = err.oauthError === 'missing_token' ? undefined : err.oauthError;
     res.set('WWW-Authenticate', challenge(settings, rfcError, err.message, scope));
@@ -100,8 +126,8 @@ function respond(res, settings, err, scope) {
  * @param {import('./index.js').Verifier} settings.verifier
  */
 function requireToken(settings) {
-  if (!settings || !settings.verifier || typeof settings.verifier.verify !== 'function') {
-    throw new TypeError('tokenward/express: requireToken({ verifier }) needs a Verifier');
+  if (!settings || !(settings.verifier instanceof Verifier)) {
+    throw new TypeError('tokenward/express: requireToken({ verifier }) needs a tokenward Verifier');
   }
   const scopes = settings.scopes ? [...settings.scopes] : [];
   const scopeText = scopes.join(' ');
@@ -124,28 +150,21 @@ function requireToken(settings) {
       }
       return fail(req, res, next, refusal(401, 'missing_token', 'ERR_MISSING_TOKEN', 'this request needs a bearer token'));
     }
-    settings.verifier.verify(token).then(
-      (claims) => {
+    verifiedParts(settings.verifier, token).then(
+      ({ claims, header }) => {
         const granted = scopesOf(claims);
         const missing = scopes.filter((s) => !granted.includes(s));
         if (missing.length) {
           const message = `the token lacks the scope(s) ${missing.join(' ')}`;
           return fail(req, res, next, refusal(403, 'insufficient_scope', 'ERR_INSUFFICIENT_SCOPE', message));
         }
-        let header;
-        req.auth = {
-          claims,
-          token,
-          get header() {
-            if (header === undefined) header = decodeUnverified(token).header;
-            return header;
-          },
-        };
+        req.auth = { claims, header, token };
         return next();
       },
       (err) => {
         if (!(err instanceof TokenwardError)) return next(err);
         if (err.isTokenProblem) return fail(req, res, next, refusal(401, 'invalid_token', err.code, err.message, err));
+        if (err.code === 'ERR_INTERNAL') return fail(req, res, next, refusal(500, 'server_error', err.code, err.message, err));
         return fail(req, res, next, refusal(503, 'temporarily_unavailable', err.code, err.message, err));
       },
     );

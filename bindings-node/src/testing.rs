@@ -155,3 +155,21 @@ impl NativeTestIssuer {
         u32::try_from(self.inner.requests(&path)).unwrap_or(u32::MAX)
     }
 }
+
+/// The inputs that make the core panic on purpose (feature `panic-injection`).
+#[napi(object)]
+pub struct PanicInputs {
+    /// A token equal to this panics inside verification.
+    pub token: String,
+    /// A key-set URL whose path ends with this panics inside the fetch.
+    pub path: String,
+}
+
+/// The panic-injection inputs when the addon was built with the feature, else null.
+#[napi]
+pub fn panic_injection() -> Option<PanicInputs> {
+    #[cfg(feature = "panic-injection")]
+    return Some(PanicInputs { token: tokenward::PANIC_TOKEN.to_owned(), path: tokenward::PANIC_PATH.to_owned() });
+    #[cfg(not(feature = "panic-injection"))]
+    None
+}

@@ -3,9 +3,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const express = require('express');
-const { Verifier } = require('..');
+const { Verifier, decodeUnverified } = require('..');
 const { requireToken } = require('../express');
 const { TestIssuer } = require('../testing');
+const { load } = require('../native.js');
 
 const AUD = 'my-api';
 
@@ -150,4 +151,95 @@ test('unreachable keys give 503', () =>
 
 test('requireToken without a verifier is a TypeError', () => {
   assert.throws(() => requireToken({}), TypeError);
+});
+
+async function withRoutes(configure, fn) {
+  const issuer = new TestIssuer();
+  const { base, close } = await serve(issuer, (app) => configure(app, issuer));
+  try {
+    await fn(base, issuer);
+  } finally {
+    await close();
+  }
+}
+
+test('req.auth.header is the verified header, handed over as data with the claims', () =>
+  withRoutes(
+    (app, issuer) => {
+      const verifier = new Verifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.url, audience: AUD });
+      app.get('/parts', requireToken({ verifier }), (req, res) => {
+        const descriptor = Object.getOwnPropertyDescriptor(req.auth, 'header');
+        res.json({ isData: 'value' in descriptor, header: descriptor.value, claims: req.auth.claims });
+      });
+    },
+    async (base, issuer) => {
+      const token = issuer.mint({ sub: 'user-1', aud: AUD }, { header: { typ: 'at+jwt', x5u: 'https://keys.example' } });
+      const body = await (await fetch(`${base}/parts`, { headers: bearer(token) })).json();
+      assert.equal(body.isData, true);
+      assert.deepEqual(body.header, decodeUnverified(token).header);
+      assert.deepEqual(body.claims, decodeUnverified(token).claims);
+    },
+  ));
+
+test('the 503 answer for unavailable keys carries a generic message, never the core message (which can name URLs)', () =>
+  withServer(async (base, issuer) => {
+    issuer.setBehavior({ status: 500 });
+    const r = await fetch(`${base}/me`, { headers: bearer(good(issuer)) });
+    assert.equal(r.status, 503);
+    const body = await r.json();
+    assert.deepEqual(body, {
+      error: 'temporarily_unavailable',
+      code: 'ERR_JWKS_FETCH_FAILED',
+      message: 'the signing keys are unavailable; try again later',
+    });
+  }));
+
+test('with passErrors, the app still gets the full error for a 503', () =>
+  withServer(async (base, issuer) => {
+    issuer.setBehavior({ status: 500 });
+    const r = await fetch(`${base}/next`, { headers: bearer(good(issuer)) });
+    assert.equal(r.status, 503);
+    assert.deepEqual(await r.json(), { handledBy: 'app', code: 'ERR_JWKS_FETCH_FAILED' });
+  }));
+
+test('a double-quoted cookie value is unquoted, as Flask (werkzeug) does', () =>
+  withServer(async (base, issuer) => {
+    const r = await fetch(`${base}/cookie`, { headers: { cookie: `other="a;b"; session="${good(issuer)}"` } });
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).sub, 'user-1');
+  }));
+
+test('a cookie value is not percent-decoded, as in Flask (werkzeug): a bad escape is a malformed token, not a crash or a missing one', () =>
+  withServer(async (base, issuer) => {
+    const bad = await fetch(`${base}/cookie`, { headers: { cookie: 'session=%E0%A4%A' } });
+    assert.equal(bad.status, 401);
+    assert.equal((await bad.json()).code, 'ERR_MALFORMED');
+    const escaped = await fetch(`${base}/cookie`, { headers: { cookie: `session=${good(issuer).replace(/\./g, '%2E')}` } });
+    assert.equal(escaped.status, 401);
+    assert.equal((await escaped.json()).code, 'ERR_MALFORMED');
+  }));
+
+test('the first cookie of the name wins, and unparsable pairs are skipped, as in Flask (werkzeug)', () =>
+  withServer(async (base, issuer) => {
+    const r = await fetch(`${base}/cookie`, { headers: { cookie: `"junk; session=${good(issuer)}; session=second` } });
+    assert.equal(r.status, 200);
+  }));
+
+test('requireToken needs a tokenward Verifier, not just something with verify()', () => {
+  assert.throws(() => requireToken({ verifier: { verify: async () => ({}) } }), TypeError);
+});
+
+test('a failure inside tokenward answers 500 with a generic message', () => {
+  const inputs = load().panicInjection();
+  assert.ok(inputs, 'build the addon with --features panic-injection (make node does)');
+  return withServer(async (base) => {
+    const r = await fetch(`${base}/me`, { headers: bearer(inputs.token) });
+    assert.equal(r.status, 500);
+    assert.deepEqual(await r.json(), {
+      error: 'server_error',
+      code: 'ERR_INTERNAL',
+      message: 'the token could not be checked; try again later',
+    });
+    assert.equal(r.headers.get('www-authenticate'), null);
+  });
 });

@@ -5,21 +5,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Verifier, TokenwardError } = require('..');
+const { load } = require('../native.js');
 
 const doc = JSON.parse(fs.readFileSync(path.join(__dirname, '../../tests/vectors/vectors.json'), 'utf8'));
 
-const CAMEL = {
-  issuer: 'issuer',
-  audience: 'audience',
-  algorithms: 'algorithms',
-  leeway: 'leeway',
-  max_age: 'maxAge',
-  typ: 'typ',
-  required_claims: 'requiredClaims',
-  max_token_bytes: 'maxTokenBytes',
-  millisecond_timestamps: 'millisecondTimestamps',
-  now: 'now',
-};
+// The vectors spell policy options in snake_case; Node takes the core's camelCase names.
+const CAMEL = Object.fromEntries(load().optionSpecs().map((spec) => [spec.name, spec.camel]));
 
 function build(keyset, policy) {
   const options = { now: doc.now };

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const sub: string | undefined = claims.sub;
   const ok: boolean = await verifier.validate(token);
   const again: Claims = verifier.verifySync(token);
-  const { header } = decodeUnverified(token);
+  const fromBytes: Claims = await verifier.verify(Buffer.from(token, 'latin1'));
+  const { header } = decodeUnverified(new Uint8Array(Buffer.from(token, 'latin1')));
   const alg: string = header.alg;
   try {
     await verifier.verify('bad');
@@ -33,15 +34,19 @@ async function main(): Promise<void> {
     if (err instanceof TokenwardError) {
       const code: ErrorCode | 'ERR_MISSING_TOKEN' | 'ERR_INSUFFICIENT_SCOPE' = err.code;
       const claim: string | undefined = err.claim;
-      console.log(code, claim, err.isTokenProblem);
+      const internal: boolean = code === 'ERR_INTERNAL';
+      console.log(code, claim, err.isTokenProblem, internal);
     }
   }
-  console.log(sub, ok, again.iss, alg, ERROR_CODES.length, verifier.stats().fetches);
+  console.log(sub, ok, again.iss, fromBytes.sub, alg, ERROR_CODES.length, verifier.stats().fetches);
+  const hmac = new Verifier({ secret: new Uint8Array(32), algorithms: 'HS256', millisecondTimestamps: true });
+  const fromText = new Verifier({ jwks: JSON.stringify(issuer.jwks()) });
+  console.log(hmac.stats().keysLoaded, fromText.stats().keysLoaded);
 
   const app = express();
   app.use(express.json());
   app.get('/me', requireToken({ verifier, scopes: ['profile'], cookie: 'session' }), (req, res) => {
-    res.json({ sub: req.auth?.claims.sub, alg: req.auth?.header.alg });
+    res.json({ sub: req.auth?.claims.sub, alg: req.auth?.header.alg, kid: req.auth?.header.kid });
   });
   app.post('/login', requireToken({ verifier, jsonPath: 'oauth_token.access_token', header: false }), (_req, res) => {
     res.status(204).end();

@@ -1,0 +1,106 @@
+'use strict';
+const { load } = require('./native.js');
+const { TokenwardError, fromNative } = require('./errors.js');
+const { coreOptions } = require('./options.js');
+
+const native = load();
+
+function typeName(value) {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+/**
+ * The token as the text the addon reads: a string, or bytes read as latin1,
+ * so ASCII bytes keep their meaning and any other byte stays non-ASCII and
+ * is refused as malformed. TypeError for anything else.
+ */
+function tokenText(token) {
+  if (typeof token === 'string') return token;
+  if (token instanceof Uint8Array) return Buffer.from(token.buffer, token.byteOffset, token.byteLength).toString('latin1');
+  throw new TypeError(`tokenward: the token must be a string, Buffer or Uint8Array; got ${typeName(token)}`);
+}
+
+/** What the addon's verify returns (JSON text, a refusal, or a Promise of `{ value } | { error }`) as a Promise. */
+function promised(verdict) {
+  if (typeof verdict === 'string') return Promise.resolve(JSON.parse(verdict));
+  if (verdict instanceof Promise) return verdict.then(settledValue);
+  return Promise.reject(fromNative(verdict));
+}
+
+function settledValue(settled) {
+  if (settled.error) throw fromNative(settled.error);
+  return settled.value === undefined || settled.value === null ? undefined : JSON.parse(settled.value);
+}
+
+/**
+ * `(verifier, token)` => Promise of `{ claims, header }`: the claims and the
+ * protected header that were verified, as the core hands them over (for
+ * tokenward/express, which must not decode the token again). Set in the
+ * class body, where the native verifier is in reach.
+ */
+let verifiedParts;
+
+/**
+ * Verifies tokens against one key source and one set of rules. Build one at
+ * startup and share it: its key cache serves every request.
+ */
+class Verifier {
+  #native;
+
+  static {
+    verifiedParts = (verifier, token) => {
+      try {
+        return promised(verifier.#native.verifyParts(tokenText(token)));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+  }
+
+  constructor(options) {
+    const made = native.createVerifier(coreOptions(options));
+    if (!(made instanceof native.NativeVerifier)) throw fromNative(made);
+    this.#native = made;
+  }
+
+  /** Promise of the claims; rejects with a TokenwardError, or a TypeError for a token of the wrong type. */
+  verify(token) {
+    let text;
+    try {
+      text = tokenText(token);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return promised(this.#native.verify(text));
+  }
+
+  /** Promise of true for a valid token, false for any token problem; rejects when keys cannot be had. */
+  validate(token) {
+    return this.verify(token).then(
+      () => true,
+      (err) => {
+        if (err instanceof TokenwardError && err.isTokenProblem) return false;
+        throw err;
+      },
+    );
+  }
+
+  /** The claims, with the keys already held; throws ERR_JWKS_NOT_LOADED before the first fetch. */
+  verifySync(token) {
+    const verdict = this.#native.verifySync(tokenText(token));
+    if (typeof verdict !== 'string') throw fromNative(verdict);
+    return JSON.parse(verdict);
+  }
+
+  /** Fetches the key set now. */
+  refresh() {
+    return this.#native.refresh().then(settledValue);
+  }
+
+  /** Key cache counters. */
+  stats() {
+    return this.#native.stats();
+  }
+}
+
+module.exports = { Verifier, verifiedParts, tokenText };
