@@ -6,6 +6,12 @@ FUZZ_CASES ?= 200000
 VENV := .venv
 PY := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= never
+# The development builds of both packages carry the test-only feature
+# panic-injection, so the tests can prove a panic never escapes a binding;
+# release artifacts are built without it.
+# Builds take their dependencies from the committed lockfiles only: cargo runs
+# with --locked (maturin gets it through MATURIN_PEP517_ARGS, @napi-rs/cli after
+# `--`); npm installs with `npm ci`, or where it cannot, with a check (below).
 
 .DEFAULT_GOAL := help
 
@@ -15,7 +21,7 @@ help: ## list the commands
 
 .PHONY: build
 build: ## build the Rust workspace
-	$(CARGO) build --workspace --all-features
+	$(CARGO) build --workspace --all-features --locked
 
 $(VENV)/.deps: bindings-python/requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,15 +31,31 @@ $(VENV)/.deps: bindings-python/requirements-dev.txt
 
 .PHONY: python
 python: $(VENV)/.deps ## build the Python package and install it into .venv (pip install ./bindings-python)
-	$(PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
+	MATURIN_PEP517_ARGS="--locked --features panic-injection" $(PY) -m pip install --quiet --force-reinstall --no-deps ./bindings-python
+
+# Not `npm ci` here: @napi-rs/cli pulls in per-platform optional packages, and the
+# registry these machines reach serves only this platform's, so npm never writes
+# the others into the lock and `npm ci` then refuses it ("Missing: ... from lock
+# file"). Instead `npm install` must leave package-lock.json byte for byte as it
+# was (else it is restored and the install fails) and `npm ls --all` must pass:
+# the installed tree is exactly the locked one.
+define npm_install_locked
+	lock=$$(mktemp) && cp package-lock.json "$$lock" && \
+	npm install $(1) --no-audit --no-fund --loglevel=error && \
+	if ! cmp -s "$$lock" package-lock.json; then \
+	    diff "$$lock" package-lock.json | head -40 >&2; cp "$$lock" package-lock.json; rm -f "$$lock"; \
+	    echo "$$PWD: package-lock.json does not match package.json; update it with npm install and commit it" >&2; \
+	    exit 1; \
+	fi && rm -f "$$lock" && npm ls --all >/dev/null
+endef
 
 bindings-node/node_modules/.deps: bindings-node/package.json bindings-node/package-lock.json
-	cd bindings-node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd bindings-node && $(call npm_install_locked,--ignore-scripts)
 	touch $@
 
 .PHONY: node
 node: bindings-node/node_modules/.deps ## build the Node addon with @napi-rs/cli (napi build --platform --release)
-	cd bindings-node && npx napi build --platform --release --no-js --dts native.d.ts
+	cd bindings-node && npx napi build --platform --release --no-js --dts native.d.ts --features panic-injection -- --locked
 
 .PHONY: lint
 lint: lint-rust lint-python lint-node ## every linter: rustfmt, clippy, ruff, mypy --strict, stubtest, tsc --strict
@@ -41,7 +63,7 @@ lint: lint-rust lint-python lint-node ## every linter: rustfmt, clippy, ruff, my
 .PHONY: lint-rust
 lint-rust: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 .PHONY: lint-python
 lint-python: python ## ruff, mypy --strict on the package and a typed usage file, stubtest on the stubs
@@ -55,9 +77,15 @@ lint-node: bindings-node/node_modules/.deps ## tsc --strict on a typed usage fil
 	cd bindings-node && npx tsc -p typed/tsconfig.json
 
 .PHONY: examples
-examples: python node ## build what the three example backends need (npm deps, the axum binary)
-	cd examples/express-login && npm install --no-audit --no-fund --loglevel=error
-	$(CARGO) build -p tokenward-example-axum
+examples: python node examples/express-login/node_modules/.deps ## build what the three example backends need (npm deps, the axum binary)
+	$(CARGO) build -p tokenward-example-axum --locked
+
+# tokenward comes from ../../bindings-node as a link (file:), so the addon that
+# `make node` built is the one the example loads; install scripts run here
+# because better-sqlite3 compiles itself.
+examples/express-login/node_modules/.deps: examples/express-login/package.json examples/express-login/package-lock.json | node
+	cd examples/express-login && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 .PHONY: demo
 demo: examples ## the seed login flow end to end: a TestIssuer as provider, Flask, Express and axum backends
@@ -69,7 +97,7 @@ test: lint test-rust test-python test-node test-examples ## lint, then every tes
 
 .PHONY: test-rust
 test-rust: ## core tests: unit, conformance vectors, JWKS over loopback HTTP, property tests
-	$(CARGO) test --workspace --all-features
+	$(CARGO) test --workspace --all-features --locked
 
 .PHONY: test-python
 test-python: python ## pytest: vectors, interop with PyJWT, threads, asyncio, gunicorn --preload, Flask over HTTP
@@ -87,7 +115,7 @@ test-examples: examples ## the Flask and Express examples over HTTP (the axum ex
 
 .PHONY: bench
 bench: ## core benchmark: tokenward vs bare aws-lc vs jsonwebtoken, per algorithm
-	$(CARGO) bench -p tokenward --bench verify
+	$(CARGO) bench -p tokenward --bench verify --locked
 
 .PHONY: bench-python
 bench-python: python ## Python benchmark: tokenward vs PyJWT, joserfc, authlib; threads, import time, memory
@@ -99,9 +127,9 @@ bench-node: node ## Node benchmark: tokenward vs jose, fast-jwt, jsonwebtoken; a
 
 .PHONY: fuzz
 fuzz: ## property-based fuzzing of decode and verify with FUZZ_CASES cases per property (not part of test)
-	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p tokenward --test fuzz -- --nocapture
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release -p tokenward --test fuzz --locked -- --nocapture
 
+# cryptography comes pinned from bindings-python/requirements-dev.txt, into .venv.
 .PHONY: vectors
-vectors: ## regenerate tests/vectors/vectors.json with the independent Python implementation
-	$(PYTHON) -m pip install --quiet cryptography
-	$(PYTHON) tests/vectors/generate.py
+vectors: $(VENV)/.deps ## regenerate tests/vectors/vectors.json with the independent Python implementation
+	$(PY) tests/vectors/generate.py

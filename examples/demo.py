@@ -187,6 +187,25 @@ class Walk:
             "a token signed by a key we never published", self.cotter(foreign, id_token), 401, "key_not_found"
         )
 
+        def body_email_ignored() -> Optional[str]:
+            access_token = self.provider.mint({"sub": "mallory", "aud": AUDIENCE})
+            id_token = self.provider.mint({"sub": "mallory", "aud": CLIENT_ID})
+            payload = self.cotter(access_token, id_token)  # its "email" is alice's
+            r = requests.post(f"{self.base}/login", json=payload, timeout=10)
+            if r.status_code != 200 or r.json()["user"]["email"] is not None:
+                return f"expected 200 and no email, got {r.status_code} {r.text[:200]}"
+            return None
+
+        self.step("the posted email is ignored; only verified claims count", body_email_ignored)
+
+        def malformed_sid() -> Optional[str]:
+            r = requests.get(f"{self.base}/session", headers={"Cookie": "sid=%E0%A4%A"}, timeout=10)
+            if r.status_code != 401:
+                return f"expected 401, got {r.status_code} {r.text[:200]}"
+            return None
+
+        self.step("a malformed session cookie is no session (401)", malformed_sid)
+
         def logout() -> Optional[str]:
             r = self.browser.post(f"{self.base}/logout", timeout=10)
             after = self.browser.get(f"{self.base}/session", timeout=10)

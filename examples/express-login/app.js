@@ -29,12 +29,25 @@ function tokensFrom(payload) {
   return [payload.accessToken, payload.idToken];
 }
 
+/**
+ * A cookie's value as the browser sent it. Not percent-decoded: the session ids
+ * this app sets are base64url, so any other value (badly encoded, quoted) is
+ * simply a session that does not exist.
+ */
 function cookie(req, name) {
   for (const pair of (req.headers.cookie || '').split(';')) {
     const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === name) return decodeURIComponent(pair.slice(at + 1).trim());
+    if (at > 0 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
   }
   return '';
+}
+
+/** The first `email` among verified claim sets (id token first), or null. */
+function verifiedEmail(...verified) {
+  for (const claims of verified) {
+    if (typeof claims.email === 'string' && claims.email) return claims.email;
+  }
+  return null;
 }
 
 function createApp({ issuer, audience, clientId, database, cookieSecure = false }) {
@@ -73,7 +86,9 @@ function createApp({ issuer, audience, clientId, database, cookieSecure = false 
     if (!accessClaims.sub || accessClaims.sub !== idClaims.sub) {
       return refuse(res, 401, 'subject_mismatch', 'the access token and the id token are about different users');
     }
-    const email = idClaims.email || req.body.email || null;
+    // What is stored about the user comes from verified claims only: the rest of
+    // the posted payload is whatever the browser chose to send.
+    const email = verifiedEmail(idClaims, accessClaims);
     const created = insertUser.run(accessClaims.sub, email).changes === 1;
     const user = userBySubject.get(accessClaims.sub);
     const sessionId = crypto.randomBytes(32).toString('base64url');
@@ -104,6 +119,16 @@ function createApp({ issuer, audience, clientId, database, cookieSecure = false 
     res.clearCookie(ACCESS_COOKIE);
     res.clearCookie(SESSION_COOKIE);
     res.json({ ok: true });
+  });
+
+  // Errors end as JSON without internals (Express's default handler shows a stack
+  // trace outside production): a bad request body keeps its 4xx status.
+  app.use((err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = Number.isInteger(err.status) && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const code = status === 500 ? 'internal_error' : 'bad_request';
+    if (status === 500) console.error(err);
+    return res.status(status).json({ error: code, code, message: status === 500 ? 'internal error' : err.message });
   });
 
   app.close = () => db.close();

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
@@ -38,6 +39,15 @@ def tokens_from(payload: Any) -> tuple[Optional[str], Optional[str]]:
     if isinstance(oauth, dict):  # Cotter: {email, oauth_token: {access_token, id_token, ...}, user}
         return oauth.get("access_token"), oauth.get("id_token")
     return payload.get("accessToken"), payload.get("idToken")  # Secuuth
+
+
+def verified_email(*verified: Mapping[str, Any]) -> Optional[str]:
+    """The first `email` claim among verified claim sets (id token first), if any."""
+    for claims in verified:
+        email = claims.get("email")
+        if isinstance(email, str) and email:
+            return email
+    return None
 
 
 def create_app(
@@ -89,7 +99,9 @@ def create_app(
             return refuse(
                 401, "subject_mismatch", "the access token and the id token are about different users"
             )
-        email = id_claims.get("email") or (payload or {}).get("email")
+        # What is stored about the user comes from verified claims only: the rest of
+        # the posted payload is whatever the browser chose to send.
+        email = verified_email(id_claims, access_claims)
         conn = db()
         inserted = conn.execute(
             "INSERT INTO users (subject, email) VALUES (?, ?) ON CONFLICT(subject) DO NOTHING",

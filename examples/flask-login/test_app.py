@@ -140,3 +140,39 @@ def test_tokens_about_different_users_are_refused(base: str, issuer: TestIssuer)
 def test_payload_without_tokens_is_400(base: str) -> None:
     assert requests.post(f"{base}/login", json={"email": "x@example.com"}).status_code == 400
     assert requests.post(f"{base}/login", data="not json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "id_email, access_email, stored",
+    [
+        ("user-3@example.com", None, "user-3@example.com"),
+        (None, "user-3@example.com", "user-3@example.com"),
+        (None, None, None),
+    ],
+)
+def test_stored_email_comes_from_verified_claims_never_from_the_posted_body(
+    base: str,
+    issuer: TestIssuer,
+    database: str,
+    id_email: Any,
+    access_email: Any,
+    stored: Any,
+) -> None:
+    access_claims = {"sub": "user-3", "aud": AUDIENCE, **({"email": access_email} if access_email else {})}
+    id_claims = {"sub": "user-3", "aud": CLIENT_ID, **({"email": id_email} if id_email else {})}
+    payload = cotter(issuer.mint(access_claims), issuer.mint(id_claims))
+    payload["email"] = "victim@example.com"
+    r = requests.post(f"{base}/login", json=payload)
+    assert r.status_code == 200 and r.json()["user"]["email"] == stored
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT email FROM users WHERE subject = 'user-3'").fetchall() == [(stored,)]
+
+
+MALFORMED_SESSION_COOKIES = ["%E0%A4%A", "%zz", "%", '"%"', '"unterminated', '"quoted"', ""]
+
+
+@pytest.mark.parametrize("sid", MALFORMED_SESSION_COOKIES)
+def test_malformed_session_cookie_is_an_unknown_session(base: str, sid: str) -> None:
+    r = requests.get(f"{base}/session", headers={"Cookie": f"sid={sid}"})
+    assert r.status_code == 401 and r.json()["code"] == "no_session"
+    assert requests.post(f"{base}/logout", headers={"Cookie": f"sid={sid}"}).status_code == 200

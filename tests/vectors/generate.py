@@ -6,7 +6,7 @@ and hostile variants can be built byte by byte. The Rust core, the Python
 package and the Node package all run the same file and must reach the same
 verdict and error code for every case.
 
-    python3 tests/vectors/generate.py   # needs: pip install cryptography
+    make vectors   # runs this with the pinned cryptography in .venv
 
 Format: {"now", "keysets": {name: {"jwks"|"pem"|"secret_b64url": ...}},
          "cases": [{"name", "keys", "policy", "token", "expect": {"ok", "code", "claim"}}],
@@ -17,6 +17,7 @@ A policy spells the options as the Rust builder and Python do (snake_case).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -138,6 +139,101 @@ def flip_last_char(token: str) -> str:
     i = len(sig) - 2
     c = "A" if sig[i] != "A" else "B"
     return f"{head}.{sig[:i]}{c}{sig[i + 1:]}"
+
+
+# Ed25519 group arithmetic (RFC 8032, affine twisted Edwards coordinates, a = -1),
+# written out here so the small-order points below do not come from the code
+# under test nor from a list copied from elsewhere.
+ED_P = 2**255 - 19
+ED_L = 2**252 + 27742317777372353535851937790883648493  # order of the base point
+ED_D = -121665 * pow(121666, -1, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)
+ED_IDENTITY = (0, 1)
+
+
+def ed_add(p1: tuple[int, int], p2: tuple[int, int]) -> tuple[int, int]:
+    (x1, y1), (x2, y2) = p1, p2
+    t = ED_D * x1 * x2 * y1 * y2 % ED_P
+    x3 = (x1 * y2 + y1 * x2) * pow(1 + t, -1, ED_P) % ED_P
+    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, -1, ED_P) % ED_P
+    return x3, y3
+
+
+def ed_mul(k: int, point: tuple[int, int]) -> tuple[int, int]:
+    result = ED_IDENTITY
+    while k:
+        if k & 1:
+            result = ed_add(result, point)
+        point = ed_add(point, point)
+        k >>= 1
+    return result
+
+
+def ed_on_curve(point: tuple[int, int]) -> bool:
+    x, y = point
+    return (-x * x + y * y - 1 - ED_D * x * x * y * y) % ED_P == 0
+
+
+def ed_recover_x(y: int, sign: int) -> int | None:
+    """RFC 8032 5.1.3 step 2-4: the x with this parity on the curve at y, if any."""
+    u, v = (y * y - 1) % ED_P, (ED_D * y * y + 1) % ED_P
+    x2 = u * pow(v, -1, ED_P) % ED_P
+    x = pow(x2, (ED_P + 3) // 8, ED_P)
+    if (x * x - x2) % ED_P:
+        x = x * ED_SQRT_M1 % ED_P
+    if (x * x - x2) % ED_P or (x == 0 and sign):
+        return None
+    return ED_P - x if x & 1 != sign else x
+
+
+def ed_encode(point: tuple[int, int]) -> bytes:
+    x, y = point
+    return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
+def ed_order(point: tuple[int, int]) -> int:
+    return next(n for n in (1, 2, 4, 8) if ed_mul(n, point) == ED_IDENTITY)
+
+
+def ed_torsion() -> list[tuple[int, int]]:
+    """The 8 points whose order divides 8: L times a curve point of order 8L
+    is one of order 8, and its multiples are all of them."""
+    y = 2
+    while True:
+        x = ed_recover_x(y, 0)
+        if x is not None:
+            generator = ed_mul(ED_L, (x, y))
+            if ed_order(generator) == 8:
+                break
+        y += 1
+    points = [ed_mul(k, generator) for k in range(8)]
+    assert len(set(points)) == 8
+    for point in points:
+        assert ed_on_curve(point) and ed_mul(8, point) == ED_IDENTITY
+    assert sorted(ed_order(pt) for pt in points) == [1, 2, 4, 4, 8, 8, 8, 8]
+    assert ED_IDENTITY in points and (0, ED_P - 1) in points
+    return points
+
+
+def forged_eddsa(kid: str, public: bytes, point: tuple[int, int]) -> str:
+    """A token that verifies under a public key of small order without its private
+    key: R is the identity and S is 0, so [S]B = R + [k]A holds whenever [k]A is
+    the identity; the jti is varied until k (from the hash) is a multiple of A's order."""
+    r = ed_encode(ED_IDENTITY)
+    header = b64(compact_json({"alg": "EdDSA", "typ": "JWT", "kid": kid}))
+    for attempt in range(1000):
+        signing_input = f"{header}.{b64(compact_json(claims(jti=f'forged-{attempt}')))}"
+        k = int.from_bytes(hashlib.sha512(r + public + signing_input.encode()).digest(), "little") % ED_L
+        if ed_mul(k, point) == ED_IDENTITY:
+            return f"{signing_input}.{b64(r + bytes(32))}"
+    raise AssertionError("no forgery found")
+
+
+def pkcs1_sha256(data: bytes, size: int) -> bytes:
+    """EMSA-PKCS1-v1_5 encoding of SHA-256(data) (RFC 8017 9.2): with e = 1 this
+    block is its own signature."""
+    digest_info = bytes.fromhex("3031300d060960864801650304020105000420") + hashlib.sha256(data).digest()
+    return b"\x00\x01" + b"\xff" * (size - 3 - len(digest_info)) + b"\x00" + digest_info
 
 
 def main() -> None:
@@ -269,6 +365,31 @@ def main() -> None:
     case("short HMAC secret (16 bytes)", "hmac16", jws(hs["HS256"], {"alg": "HS256"}, body), False, "configuration", algorithms=["HS256"])
     case("HMAC secret of 32 bytes too short for HS512", "hmac32", jws(hs["HS512"], {"alg": "HS512"}, body), False, "configuration", algorithms=["HS512"])
     case("HMAC secret of 32 bytes fits HS256", "hmac32", jws(Key("HS256", "x", secret=hs_secret[:32]), {"alg": "HS256"}, body), True, algorithms=["HS256"])
+
+    # Degenerate keys: refused when the key set is loaded, so such an entry is
+    # skipped and a key set left with no usable key is jwks_invalid. Next to a
+    # good key, the bad key's kid finds nothing and the good key still verifies.
+    good_jwk = dict(keys["ES256"].jwk, kid="good")
+    good_token = jws(es, std(es, kid="good"), body)
+    degenerate_jwk_cases(case, keysets, good_jwk, good_token, rsa_main, es)
+    degenerate_pem_cases(case, keysets)
+    # The same signature with S + L passes [S]B = R + [k]A: only the S < L check refuses it.
+    ed = keys["EdDSA"]
+    h_ed, p_ed, s_ed = jws(ed, std(ed), body).split(".")
+    sig_ed = base64.urlsafe_b64decode(s_ed + "==")
+    s_plus_l = (int.from_bytes(sig_ed[32:], "little") + ED_L).to_bytes(32, "little")
+    case("EdDSA signature with S + L (not below the group order)", "main", f"{h_ed}.{p_ed}.{b64(sig_ed[:32] + s_plus_l)}", False, "invalid_signature")
+
+    # A key without kid is no fallback for a token that names a kid no key has.
+    keysets["kidless"] = {"jwks": {"keys": [{k: v for k, v in es.jwk.items() if k != "kid"}]}}
+    case("kid unknown, only a kid-less key", "kidless", jws(es, std(es, kid="nobody"), body), False, "key_not_found")
+    case("no kid, only a kid-less key", "kidless", jws(es, std(es, kid=DROP), body), True)
+    # Two keys sharing one kid: each verifies its own tokens.
+    keysets["rsa_shared_kid"] = {"jwks": {"keys": [dict(rsa_jwk, kid="shared"), dict(second_rsa.jwk, kid="shared")]}}
+    case("two RSA keys share a kid, signed by the second", "rsa_shared_kid", jws(second_rsa, std(second_rsa, kid="shared"), body), True)
+    case("two RSA keys share a kid, signed by the first", "rsa_shared_kid", jws(rsa_main, std(rsa_main, kid="shared"), body), True)
+    third_rsa = Key("RS256", "shared")
+    case("two RSA keys share a kid, signed by neither", "rsa_shared_kid", jws(third_rsa, std(third_rsa), body), False, "invalid_signature")
 
     # PEM keys.
     for ks, a in [("pem_rsa", "RS256"), ("pem_rsa", "PS512"), ("pem_ec", "ES256"), ("pem_ed", "EdDSA"), ("pem_p521", "ES512"), ("pem_k1", "ES256K")]:
@@ -452,6 +573,84 @@ def main() -> None:
     doc = {"now": NOW, "keysets": keysets, "cases": cases, "signatures": signatures}
     OUT.write_text(json.dumps(doc, indent=1, ensure_ascii=True) + "\n")
     print(f"wrote {len(cases)} cases and {len(signatures)} signature checks to {OUT}")
+
+
+def degenerate_jwk_cases(case, keysets: dict, good: dict, good_token: str, rsa_main: Key, es: Key) -> None:
+    """Each bad JWK alone (jwks_invalid), then beside a good key (key_not_found for its kid)."""
+    bad: list[tuple[str, dict, str]] = []  # (name, jwk, token naming its kid)
+
+    for point in sorted(ed_torsion(), key=lambda pt: (ed_order(pt), ed_encode(pt))):
+        order = ed_order(point)
+        enc = ed_encode(point)
+        name = f"Ed25519 small order {order} ({enc.hex()[:8]}..{enc.hex()[-2:]})"
+        kid = f"ed-order-{order}-{enc.hex()[:8]}-{enc.hex()[-2:]}"
+        bad.append((name, {"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(enc)}, forged_eddsa(kid, enc, point)))
+    non_canonical = [("Ed25519 non-canonical identity (y = p + 1)", "ed-y-p-plus-1", (ED_P + 1).to_bytes(32, "little"), ED_IDENTITY),
+                     ("Ed25519 x = 0 with the sign bit set (y = 1)", "ed-x0-negative", (1 | 1 << 255).to_bytes(32, "little"), ED_IDENTITY)]
+    # A point of large order spelled with y + p: only a strict decoder notices.
+    y = next(y for y in range(2, 19) if ed_order_is_large(y))
+    non_canonical.append((f"Ed25519 non-canonical y = p + {y} (large order)", "ed-y-non-canonical", (ED_P + y).to_bytes(32, "little"), None))
+    for name, kid, enc, point in non_canonical:
+        token = forged_eddsa(kid, enc, point) if point else jws(None, {"alg": "EdDSA", "typ": "JWT", "kid": kid}, claims(), sig=ed_encode(ED_IDENTITY) + bytes(32))
+        bad.append((name, {"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(enc)}, token))
+
+    ec_y = bytearray(base64.urlsafe_b64decode(es.jwk["y"] + "=="))
+    ec_y[-1] ^= 1
+    for name, kid, coords in [
+        ("P-256 point not on the curve (a bit of y flipped)", "ec-off-curve", (es.jwk["x"], b64(bytes(ec_y)))),
+        ("P-256 point (0, 0) as infinity", "ec-zero", (b64(bytes(32)), b64(bytes(32)))),
+    ]:
+        jwk = {"kty": "EC", "crv": "P-256", "kid": kid, "x": coords[0], "y": coords[1]}
+        bad.append((name, jwk, jws(es, std(es, kid=kid), claims())))
+
+    n = rsa_main.jwk["n"]
+    size = len(base64.urlsafe_b64decode(n + "=="))
+    for name, kid, e in [
+        ("RSA exponent 65536 (even)", "rsa-e-65536", 65536),
+        ("RSA exponent 65538 (even)", "rsa-e-65538", 65538),
+        ("RSA exponent 2^64 + 1", "rsa-e-2-64-plus-1", 2**64 + 1),
+        ("RSA exponent of 2048 bits", "rsa-e-2048-bits", int.from_bytes(os.urandom(256), "big") | 1 << 2047 | 1),
+    ]:
+        jwk = {"kty": "RSA", "kid": kid, "n": n, "e": b64(int_bytes(e))}
+        bad.append((name, jwk, jws(rsa_main, std(rsa_main, kid=kid), claims())))
+    # With e = 1 a signature is its own message: forged without any private key.
+    header = b64(compact_json({"alg": "RS256", "typ": "JWT", "kid": "rsa-e-1"}))
+    signing_input = f"{header}.{b64(compact_json(claims()))}"
+    forged = f"{signing_input}.{b64(pkcs1_sha256(signing_input.encode(), size))}"
+    bad.append(("RSA exponent 1", {"kty": "RSA", "kid": "rsa-e-1", "n": n, "e": "AQ"}, forged))
+    huge = rsa_modulus_of(8200)
+    header = b64(compact_json({"alg": "RS256", "typ": "JWT", "kid": "rsa-8200"}))
+    bad.append(("RSA modulus of 8200 bits", {"kty": "RSA", "kid": "rsa-8200", "n": b64(int_bytes(huge)), "e": "AQAB"},
+                f"{header}.{b64(compact_json(claims()))}.{b64(os.urandom(1025))}"))
+
+    for name, jwk, token in bad:
+        slug = jwk["kid"].replace("-", "_")
+        keysets[f"bad_{slug}"] = {"jwks": {"keys": [jwk]}}
+        keysets[f"bad_{slug}_and_good"] = {"jwks": {"keys": [jwk, good]}}
+        case(f"{name}: the only key", f"bad_{slug}", token, False, "jwks_invalid")
+        case(f"{name}: its kid beside a good key", f"bad_{slug}_and_good", token, False, "key_not_found")
+        case(f"{name}: the good key beside it verifies", f"bad_{slug}_and_good", good_token, True)
+
+
+def ed_order_is_large(y: int) -> bool:
+    x = ed_recover_x(y, 0)
+    return x is not None and ed_mul(8, (x, y)) != ED_IDENTITY
+
+
+def rsa_modulus_of(bits: int) -> int:
+    """A random odd number of exactly `bits` bits: not a real modulus, but the
+    key must be refused for its size before that matters."""
+    return int.from_bytes(os.urandom((bits + 7) // 8), "big") % (1 << bits) | 1 << (bits - 1) | 1
+
+
+def degenerate_pem_cases(case, keysets: dict) -> None:
+    """A PEM key is the whole key source: a bad one fails the build (configuration)."""
+    huge = rsa.RSAPublicNumbers(65537, rsa_modulus_of(8200)).public_key()
+    pem = huge.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    keysets["pem_rsa_8200"] = {"pem": pem}
+    header = b64(compact_json({"alg": "RS256", "typ": "JWT"}))
+    token = f"{header}.{b64(compact_json(claims()))}.{b64(os.urandom(1025))}"
+    case("RSA PEM with a modulus of 8200 bits", "pem_rsa_8200", token, False, "configuration")
 
 
 RFC_RSA_N = (

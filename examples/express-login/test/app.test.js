@@ -154,3 +154,44 @@ test('a payload without tokens is 400', () =>
   withApp(async ({ base }) => {
     assert.equal((await post(base, '/login', { email: 'x@example.com' })).status, 400);
   }));
+
+for (const [name, idEmail, accessEmail, stored] of [
+  ['the id token', 'user-3@example.com', undefined, 'user-3@example.com'],
+  ['the access token when the id token has none', undefined, 'user-3@example.com', 'user-3@example.com'],
+  ['nowhere when no token has one', undefined, undefined, null],
+]) {
+  test(`the stored email comes from ${name}, never from the posted body`, () =>
+    withApp(async ({ issuer, base, database }) => {
+      const payload = cotter([
+        issuer.mint({ sub: 'user-3', aud: AUDIENCE, ...(accessEmail ? { email: accessEmail } : {}) }),
+        issuer.mint({ sub: 'user-3', aud: CLIENT_ID, ...(idEmail ? { email: idEmail } : {}) }),
+      ]);
+      payload.email = 'victim@example.com';
+      const r = await post(base, '/login', payload);
+      assert.equal(r.status, 200);
+      assert.equal((await r.json()).user.email, stored);
+      const db = new Database(database, { readonly: true });
+      assert.deepEqual(db.prepare("SELECT email FROM users WHERE subject = 'user-3'").all(), [{ email: stored }]);
+      db.close();
+    }));
+}
+
+test('a malformed session cookie is an unknown session, not a server error', () =>
+  withApp(async ({ base }) => {
+    for (const sid of ['%E0%A4%A', '%zz', '%', '"%"', '"unterminated', '"quoted"', '']) {
+      const r = await fetch(`${base}/session`, { headers: { cookie: `sid=${sid}` } });
+      assert.equal(r.status, 401, sid);
+      assert.equal((await r.json()).code, 'no_session', sid);
+      const out = await post(base, '/logout', {}, { cookie: `sid=${sid}` });
+      assert.equal(out.status, 200, sid);
+    }
+  }));
+
+test('a body that is not JSON is 400 without internals', () =>
+  withApp(async ({ base }) => {
+    const r = await post(base, '/login', '{"oauth_token":');
+    assert.equal(r.status, 400);
+    const body = await r.json();
+    assert.equal(body.code, 'bad_request');
+    assert.doesNotMatch(JSON.stringify(body), /at .*\.js:\d+/);
+  }));

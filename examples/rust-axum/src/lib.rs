@@ -97,6 +97,11 @@ pub fn tokens_from(payload: &Value) -> (Option<&str>, Option<&str>) {
     }
 }
 
+/// The first `email` claim among verified claim sets (id token first).
+fn verified_email<'a>(verified: &[&'a Claims]) -> Option<&'a str> {
+    verified.iter().find_map(|claims| claims.get("email").and_then(Value::as_str).filter(|e| !e.is_empty()))
+}
+
 fn user_json(db: &Connection, sql: &str, key: &str) -> rusqlite::Result<Option<Value>> {
     db.query_row(sql, [key], |row| {
         Ok(json!({ "id": row.get::<_, i64>(0)?, "subject": row.get::<_, String>(1)?, "email": row.get::<_, Option<String>>(2)? }))
@@ -150,7 +155,9 @@ async fn login(State(app): State<App>, body: Bytes) -> Response {
             "the access token and the id token are about different users",
         );
     };
-    let email = id.get("email").or_else(|| payload.get("email")).and_then(Value::as_str);
+    // What is stored about the user comes from verified claims only: the rest of
+    // the posted payload is whatever the browser chose to send.
+    let email = verified_email(&[&id, &access]);
     let session_id = new_session_id();
     let stored = {
         let db = app.db.lock().unwrap_or_else(|e| e.into_inner());

@@ -164,3 +164,45 @@ async fn a_payload_without_tokens_is_400() {
     let app = start().await;
     assert_eq!(app.login(json!({ "email": "x@example.com" })).await.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_stored_email_comes_from_verified_claims_never_from_the_posted_body() {
+    let app = start().await;
+    let email = "user-3@example.com";
+    for (subject, id_email, access_email, stored) in [
+        ("user-3", Some(email), None, json!(email)),
+        ("user-4", None, Some(email), json!(email)),
+        ("user-5", None, None, Value::Null),
+    ] {
+        let mut access = json!({ "sub": subject, "aud": AUDIENCE });
+        let mut id = json!({ "sub": subject, "aud": CLIENT_ID });
+        if let Some(e) = access_email {
+            access["email"] = json!(e);
+        }
+        if let Some(e) = id_email {
+            id["email"] = json!(e);
+        }
+        let mut payload = cotter((app.issuer.mint(access), app.issuer.mint(id)));
+        payload["email"] = json!("victim@example.com");
+        let r = app.login(payload).await;
+        assert_eq!(r.status(), StatusCode::OK, "{subject}");
+        assert_eq!(body(r).await["user"]["email"], stored, "{subject}");
+        let db = rusqlite::Connection::open(&app.database).unwrap();
+        let kept: Option<String> =
+            db.query_row("SELECT email FROM users WHERE subject = ?1", [subject], |r| r.get(0)).unwrap();
+        assert_eq!(kept.map(Value::from).unwrap_or(Value::Null), stored, "{subject}");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_session_cookie_is_an_unknown_session() {
+    let app = start().await;
+    for sid in ["%E0%A4%A", "%zz", "%", "\"%\"", "\"unterminated", "\"quoted\"", ""] {
+        let cookie = format!("sid={sid}");
+        let r = app.get("/session", &cookie).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{sid}");
+        assert_eq!(body(r).await["code"], "no_session", "{sid}");
+        let out = app.client.post(format!("{}/logout", app.base)).header(COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(out.status(), StatusCode::OK, "{sid}");
+    }
+}
