@@ -1,8 +1,15 @@
-//! `make bench`: per algorithm, on the same ~500-byte token, µs per
-//! verification for tokenward (held keys and warm remote cache), the bare
-//! aws-lc signature check over the same bytes, and jsonwebtoken's `decode`.
-//! Printed side by side from one run; the machine is noisy, so each figure is
-//! the median of several rounds.
+//! `make bench`: per algorithm, µs per verification, side by side in one
+//! run, as two tables:
+//!
+//! - unique tokens: a pool of 8192 distinct tokens (twice the default
+//!   verified-token cache) cycled, so no cache ever hits: tokenward with
+//!   held keys and through a warm JWKS cache, the bare aws-lc signature check
+//!   over the same bytes, and jsonwebtoken's `decode`;
+//! - repeated tokens: one token again and again (a session's access token),
+//!   where tokenward answers from its verified-token cache.
+//!
+//! The machine is noisy, so each figure is the median of several rounds, and
+//! the contenders run interleaved, round by round.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -16,49 +23,90 @@ use tokenward::testing::TestIssuer;
 use tokenward::{Algorithm, Verifier};
 
 const ROUNDS: usize = 9;
+const POOL: usize = 8192;
 
-/// Median µs per call of `f` over `ROUNDS` rounds of `n` calls.
-fn measure(n: usize, mut f: impl FnMut()) -> f64 {
-    for _ in 0..n / 10 + 1 {
-        f();
+/// Medians of µs per call, the contenders run in turn within each round;
+/// each makes its own number of calls per round (cheap ones more).
+fn race(contenders: &mut [(usize, &mut dyn FnMut())]) -> Vec<f64> {
+    let mut samples = vec![Vec::with_capacity(ROUNDS); contenders.len()];
+    for (calls, f) in contenders.iter_mut() {
+        for _ in 0..*calls / 10 + 1 {
+            f();
+        }
     }
-    let mut samples: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
+    for _ in 0..ROUNDS {
+        for (i, (calls, f)) in contenders.iter_mut().enumerate() {
             let t = Instant::now();
-            for _ in 0..n {
+            for _ in 0..*calls {
                 f();
             }
-            t.elapsed().as_secs_f64() * 1e6 / n as f64
+            samples[i].push(t.elapsed().as_secs_f64() * 1e6 / *calls as f64);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort_by(|a, b| a.total_cmp(b));
+            s[ROUNDS / 2]
         })
-        .collect();
-    samples.sort_by(|a, b| a.total_cmp(b));
-    samples[ROUNDS / 2]
+        .collect()
 }
 
-fn realistic_claims(aud: &str) -> Value {
+fn realistic_claims(aud: &str, n: usize) -> Value {
     json!({
-        "sub": "6667d1f2-03d1-09aa-bb44-af6f81fb5432",
+        "sub": format!("6667d1f2-03d1-09aa-bb44-{n:012}"),
         "aud": aud,
         "email": "putri.karunia@example.com",
         "scope": "openid profile email",
     })
 }
 
+/// A signature check: (signing input, signature) -> valid.
+type Check = Box<dyn Fn(&[u8], &[u8]) -> bool>;
+
+/// The bare signature check of one algorithm, on a pre-parsed key.
+fn bare_checker(alg: Algorithm, issuer: &TestIssuer) -> Check {
+    let kid = issuer.kids()[0].clone();
+    let jwk = issuer.jwks()["keys"][0].clone();
+    if alg == Algorithm::HS256 {
+        let secret = URL_SAFE_NO_PAD.decode(jwk["k"].as_str().unwrap()).unwrap();
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &secret);
+        return Box::new(move |input, sig| hmac::verify(&key, input, sig).is_ok());
+    }
+    let der = pem::parse(issuer.public_key_pem(&kid).unwrap()).unwrap().into_contents();
+    let verify_alg: &'static dyn VerificationAlgorithm = match alg {
+        Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+        _ => &signature::ED25519,
+    };
+    let key = ParsedPublicKey::new(verify_alg, &der).unwrap();
+    Box::new(move |input, sig| key.verify_sig(input, sig).is_ok())
+}
+
 struct Row {
     alg: Algorithm,
     bytes: usize,
+    bare: f64,
     held: f64,
     remote: f64,
-    bare: f64,
     jsonwebtoken: f64,
+    /// Held keys with the verified-token cache off (unique tokens only).
+    uncached: Option<f64>,
 }
 
-fn bench(alg: Algorithm, runtime: &tokio::runtime::Runtime) -> Row {
+fn bench(alg: Algorithm, runtime: &tokio::runtime::Runtime) -> (Row, Row) {
     let issuer = TestIssuer::with_algorithms(&[alg]);
     let aud = "https://api.example.com";
-    let token = issuer.mint(realistic_claims(aud));
-    let jwks = issuer.jwks().to_string();
+    let pool: Vec<String> = (0..POOL).map(|n| issuer.mint(realistic_claims(aud, n))).collect();
+    let split: Vec<(Vec<u8>, Vec<u8>)> = pool
+        .iter()
+        .map(|t| {
+            let (input, sig) = t.rsplit_once('.').unwrap();
+            (input.as_bytes().to_vec(), URL_SAFE_NO_PAD.decode(sig).unwrap())
+        })
+        .collect();
     let algorithms = [alg];
+    let jwks = issuer.jwks().to_string();
     let held =
         Verifier::builder().jwks_json(&jwks).issuer(issuer.url()).audience(aud).algorithms(algorithms).build().unwrap();
     let remote = Verifier::builder()
@@ -69,29 +117,15 @@ fn bench(alg: Algorithm, runtime: &tokio::runtime::Runtime) -> Row {
         .build()
         .unwrap();
     runtime.block_on(remote.refresh()).unwrap();
-    held.verify_with_held_keys(&token).expect("token verifies");
-
-    let (signing_input, sig_b64) = token.rsplit_once('.').unwrap();
-    let sig = URL_SAFE_NO_PAD.decode(sig_b64).unwrap();
-    let kid = issuer.kids()[0].clone();
-    let jwk = issuer.jwks()["keys"][0].clone();
-    let bare: Box<dyn Fn() -> bool> = if alg == Algorithm::HS256 {
-        let secret = URL_SAFE_NO_PAD.decode(jwk["k"].as_str().unwrap()).unwrap();
-        let key = hmac::Key::new(hmac::HMAC_SHA256, &secret);
-        let (input, sig) = (signing_input.as_bytes().to_vec(), sig.clone());
-        Box::new(move || hmac::verify(&key, &input, &sig).is_ok())
-    } else {
-        let der = pem::parse(issuer.public_key_pem(&kid).unwrap()).unwrap().into_contents();
-        let verify_alg: &'static dyn VerificationAlgorithm = match alg {
-            Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-            Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
-            _ => &signature::ED25519,
-        };
-        let key = ParsedPublicKey::new(verify_alg, &der).unwrap();
-        let (input, sig) = (signing_input.as_bytes().to_vec(), sig.clone());
-        Box::new(move || key.verify_sig(&input, &sig).is_ok())
-    };
-    assert!(bare());
+    let uncached = Verifier::builder()
+        .jwks_json(&jwks)
+        .issuer(issuer.url())
+        .audience(aud)
+        .algorithms(algorithms)
+        .token_cache_size(0)
+        .build()
+        .unwrap();
+    let bare = bare_checker(alg, &issuer);
 
     let jwt_alg = match alg {
         Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
@@ -99,47 +133,80 @@ fn bench(alg: Algorithm, runtime: &tokio::runtime::Runtime) -> Row {
         Algorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
         _ => jsonwebtoken::Algorithm::HS256,
     };
-    let jwk_parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk).unwrap();
-    let decoding_key = jsonwebtoken::DecodingKey::from_jwk(&jwk_parsed).unwrap();
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(issuer.jwks()["keys"][0].clone()).unwrap();
+    let decoding_key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jwt_alg);
     validation.set_audience(&[aud]);
     validation.set_issuer(&[issuer.url()]);
-    let jwt_decode = || jsonwebtoken::decode::<Value>(&token, &decoding_key, &validation).is_ok();
-    assert!(jwt_decode());
+    let jwt_decode = |t: &str| jsonwebtoken::decode::<Value>(t, &decoding_key, &validation).is_ok();
 
-    let n = if alg == Algorithm::HS256 { 200_000 } else { 4_000 };
-    let bare_us = measure(n, || assert!(black_box(bare())));
-    let held_us = measure(n, || {
-        black_box(held.verify_with_held_keys(black_box(&token)).unwrap());
-    });
-    let remote_us = runtime.block_on(async {
-        let mut samples = Vec::new();
-        for _ in 0..ROUNDS {
-            let t = Instant::now();
-            for _ in 0..n {
-                black_box(remote.verify(black_box(&token)).await.unwrap());
-            }
-            samples.push(t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    let calls = if alg == Algorithm::HS256 { 100_000 } else { 2_000 };
+    // Each contender walks the pool with its own cursor, so every call it
+    // makes is on a token it has not seen for POOL calls.
+    let cursor = || {
+        let mut next = 0usize;
+        move || {
+            next = (next + 1) % POOL;
+            next
         }
-        samples.sort_by(|a, b| a.total_cmp(b));
-        samples[ROUNDS / 2]
-    });
-    let jwt_us = measure(n, || assert!(black_box(jwt_decode())));
-    assert_eq!(issuer.jwks_requests(), 1, "the remote verifier stayed on its warm cache");
-    Row { alg, bytes: token.len(), held: held_us, remote: remote_us, bare: bare_us, jsonwebtoken: jwt_us }
+    };
+    let (mut a, mut b, mut c, mut d, mut e) = (cursor(), cursor(), cursor(), cursor(), cursor());
+    let unique = race(&mut [
+        (calls, &mut || {
+            let (input, sig) = &split[a()];
+            assert!(black_box(bare(input, sig)));
+        }),
+        (calls, &mut || {
+            black_box(held.verify_with_held_keys(black_box(&pool[b()])).unwrap());
+        }),
+        (calls, &mut || {
+            let token = &pool[c()];
+            black_box(runtime.block_on(remote.verify(black_box(token))).unwrap());
+        }),
+        (calls, &mut || assert!(black_box(jwt_decode(&pool[d()])))),
+        (calls, &mut || {
+            black_box(uncached.verify_with_held_keys(black_box(&pool[e()])).unwrap());
+        }),
+    ]);
+    assert_eq!(held.stats().tokens.hits, 0, "unique tokens never hit the cache");
+    let (one, (input, sig)) = (&pool[0], &split[0]);
+    let cached_calls = 200_000;
+    let repeated = race(&mut [
+        (calls, &mut || assert!(black_box(bare(input, sig)))),
+        (cached_calls, &mut || {
+            black_box(held.verify_with_held_keys(black_box(one)).unwrap());
+        }),
+        (cached_calls, &mut || {
+            black_box(runtime.block_on(remote.verify(black_box(one))).unwrap());
+        }),
+        (calls, &mut || assert!(black_box(jwt_decode(one)))),
+    ]);
+    assert_eq!(issuer.jwks_requests(), 1, "the remote verifier stayed on its warm key cache");
+    let row = |r: Vec<f64>| Row {
+        alg,
+        bytes: one.len(),
+        bare: r[0],
+        held: r[1],
+        remote: r[2],
+        jsonwebtoken: r[3],
+        uncached: r.get(4).copied(),
+    };
+    (row(unique), row(repeated))
 }
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    println!("tokenward core benchmark (µs per verification, median of {ROUNDS} rounds)");
+fn print(title: &str, rows: &[Row]) {
+    println!("{title}");
     println!(
-        "{:<6} {:>6} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12} {:>13}",
-        "alg", "bytes", "bare", "held", "remote", "jwt-crate", "held-bare", "remote-held", "jwt-crate-bare"
+        "{:<6} {:>6} {:>9} {:>9} {:>9} {:>10} {:>10} {:>12} {:>11}",
+        "alg", "bytes", "bare", "held", "remote", "jwt-crate", "held-bare", "remote-held", "jwt/held"
     );
-    for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA, Algorithm::HS256] {
-        let r = bench(alg, &runtime);
+    if rows.iter().any(|r| r.uncached.is_some()) {
+        println!("{:>95}", "no-cache");
+    }
+    for r in rows {
+        let uncached = r.uncached.map_or_else(String::new, |u| format!("{u:>10.2}"));
         println!(
-            "{:<6} {:>6} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>12.2} {:>12.2} {:>13.2}",
+            "{:<6} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>10.2} {:>10.2} {:>12.2} {:>10.1}x {uncached}",
             r.alg.as_str(),
             r.bytes,
             r.bare,
@@ -148,9 +215,23 @@ fn main() {
             r.jsonwebtoken,
             r.held - r.bare,
             r.remote - r.held,
-            r.jsonwebtoken - r.bare
+            r.jsonwebtoken / r.held
         );
     }
+    println!();
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    println!("tokenward core benchmark (µs per verification, median of {ROUNDS} interleaved rounds)\n");
+    let (mut unique, mut repeated) = (Vec::new(), Vec::new());
+    for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA, Algorithm::HS256] {
+        let (u, r) = bench(alg, &runtime);
+        unique.push(u);
+        repeated.push(r);
+    }
+    print(&format!("unique tokens ({POOL} distinct, cycled: no cache hits)"), &unique);
+    print("repeated tokens (one token again and again: tokenward answers from its verified-token cache)", &repeated);
     println!("bare = aws-lc signature check alone on a pre-parsed key; held = verify_with_held_keys;");
     println!(
         "remote = verify().await through a warm JWKS cache; jwt-crate = jsonwebtoken::decode with the same checks."

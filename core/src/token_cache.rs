@@ -3,7 +3,10 @@
 //!
 //! Safe by construction:
 //! - a hit requires the exact token bytes (the hash only finds the slot);
-//! - only successful verifications are stored, with the key that verified;
+//! - only successful verifications are stored, with the key that verified,
+//!   and only from a token's second one: a token seen once (a stream of
+//!   distinct tokens, a flood of one-off valid ones) costs the cache a
+//!   64-bit note, not an entry that would push a session's token out;
 //! - a hit is refused once that key has left the key set, and a new key set
 //!   sweeps out the entries of keys it lacks;
 //! - `exp`, `nbf`, `iat` and `max_age` are judged again on every hit, with
@@ -16,7 +19,7 @@
 //! Eviction is CLOCK (second chance), an approximation of least recently
 //! used whose hits only set a flag.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::RwLock;
@@ -58,6 +61,10 @@ struct Shard {
     index: HashMap<u64, usize>,
     slots: Vec<Slot>,
     hand: usize,
+    /// Hashes of tokens verified once and not stored: the second
+    /// verification of one of them stores it. Cleared when it holds as many
+    /// as the shard, so it stays small.
+    seen_once: HashSet<u64>,
 }
 
 /// Counters of the verified-token cache.
@@ -149,7 +156,8 @@ impl TokenCache {
         Some(slot.entry.clone())
     }
 
-    /// Stores a successful verification by the key `key`.
+    /// Records a successful verification by the key `key`: the first one of
+    /// a token is only noted, the second stores it.
     pub(crate) fn insert(&self, token: &str, claims: &Claims, key: KeyId) {
         let token = token.as_bytes();
         if token.len() > MAX_CACHED_TOKEN_BYTES {
@@ -159,6 +167,13 @@ impl TokenCache {
         let Ok(mut shard) = self.shard(hash).try_write() else {
             return;
         };
+        if !shard.index.contains_key(&hash) && !shard.seen_once.remove(&hash) {
+            if shard.seen_once.len() >= self.per_shard {
+                shard.seen_once.clear();
+            }
+            shard.seen_once.insert(hash);
+            return;
+        }
         let slot = Slot {
             hash,
             token: token.into(),
@@ -197,7 +212,7 @@ impl TokenCache {
             shard.slots.retain(|slot| keys.holds(slot.entry.key));
             let dropped = before - shard.slots.len();
             if dropped > 0 {
-                let Shard { index, slots, hand } = &mut *shard;
+                let Shard { index, slots, hand, .. } = &mut *shard;
                 *index = slots.iter().enumerate().map(|(at, slot)| (slot.hash, at)).collect();
                 *hand = 0;
                 self.invalidations.fetch_add(dropped as u64, Ordering::Relaxed);

@@ -11,6 +11,13 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
+/// Verifies `token` twice: a token is stored from its second verification.
+fn store(verifier: &Verifier, token: &str) {
+    for _ in 0..2 {
+        verifier.verify_with_held_keys(token).unwrap();
+    }
+}
+
 fn static_verifier(issuer: &TestIssuer, cache: usize) -> Verifier {
     Verifier::builder().jwks_json(issuer.jwks().to_string()).token_cache_size(cache).build().unwrap()
 }
@@ -22,12 +29,14 @@ fn a_hit_returns_the_claims_a_full_verification_returns() {
     let uncached = static_verifier(&issuer, 0);
     let token = issuer.mint(json!({ "sub": "u1", "scope": "a b" }));
     let first = cached.verify_with_held_keys(&token).unwrap();
+    assert_eq!(cached.stats().tokens.entries, 0, "a token seen once is only noted");
+    cached.verify_with_held_keys(&token).unwrap();
     let again = cached.verify_with_held_keys(&token).unwrap();
     assert_eq!(again, uncached.verify_with_held_keys(&token).unwrap());
     assert_eq!(again, first);
     assert_eq!(again.header(), first.header());
     let stats = cached.stats().tokens;
-    assert_eq!((stats.hits, stats.misses, stats.entries), (1, 1, 1));
+    assert_eq!((stats.hits, stats.misses, stats.entries), (1, 2, 1));
     assert_eq!(uncached.stats().tokens.hits, 0);
 }
 
@@ -48,14 +57,14 @@ fn a_token_differing_in_one_byte_is_a_miss_and_fails() {
     let issuer = TestIssuer::start();
     let verifier = static_verifier(&issuer, 16);
     let token = issuer.mint(json!({}));
-    verifier.verify_with_held_keys(&token).unwrap();
+    store(&verifier, &token);
     let mut bytes = token.clone().into_bytes();
     let at = bytes.len() - 10;
     bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(bytes).unwrap();
     assert_eq!(verifier.verify_with_held_keys(&tampered).unwrap_err().kind(), ErrorCode::InvalidSignature);
     let stats = verifier.stats().tokens;
-    assert_eq!((stats.hits, stats.misses), (0, 2));
+    assert_eq!((stats.hits, stats.misses, stats.entries), (0, 3, 1));
 }
 
 #[test]
@@ -63,11 +72,12 @@ fn an_entry_past_its_exp_is_refused() {
     let issuer = TestIssuer::start();
     let verifier = Verifier::builder().jwks_json(issuer.jwks().to_string()).leeway(Duration::ZERO).build().unwrap();
     let token = issuer.mint(json!({ "exp": now() + 1 }));
-    verifier.verify_with_held_keys(&token).unwrap();
+    store(&verifier, &token);
     std::thread::sleep(Duration::from_millis(2100));
     let err = verifier.verify_with_held_keys(&token).unwrap_err();
     assert_eq!(err.kind(), ErrorCode::TokenExpired);
-    assert_eq!(verifier.stats().tokens.hits, 1, "judged from the cache, with the clock of now");
+    let stats = verifier.stats().tokens;
+    assert_eq!((stats.hits, stats.entries), (1, 1), "judged from the cache, with the clock of now");
 }
 
 #[tokio::test]
@@ -75,8 +85,9 @@ async fn a_cached_token_is_refused_once_rotation_removes_its_key() {
     let issuer = TestIssuer::start();
     let verifier = Verifier::builder().jwks_url(issuer.jwks_url()).cooldown(Duration::ZERO).build().unwrap();
     let token = issuer.mint(json!({}));
-    verifier.verify(&token).await.unwrap();
-    verifier.verify(&token).await.unwrap();
+    for _ in 0..3 {
+        verifier.verify(&token).await.unwrap();
+    }
     assert_eq!(verifier.stats().tokens.hits, 1);
     issuer.rotate(Algorithm::ES256);
     verifier.refresh().await.unwrap();
@@ -92,6 +103,7 @@ async fn a_refetch_that_keeps_the_key_keeps_the_entry() {
     let verifier = Verifier::builder().jwks_url(issuer.jwks_url()).build().unwrap();
     let token = issuer.mint(json!({}));
     verifier.verify(&token).await.unwrap();
+    verifier.verify(&token).await.unwrap();
     issuer.add_key(Algorithm::ES256);
     verifier.refresh().await.unwrap();
     verifier.verify(&token).await.unwrap();
@@ -104,15 +116,33 @@ fn the_least_recently_used_entry_is_evicted_at_capacity() {
     let issuer = TestIssuer::start();
     let verifier = static_verifier(&issuer, 2);
     let [a, b, c] = ["a", "b", "c"].map(|sub| issuer.mint(json!({ "sub": sub })));
-    for token in [&a, &b, &a, &c] {
+    for token in [&a, &a, &b, &b, &a, &c, &c] {
         verifier.verify_with_held_keys(token).unwrap();
     }
     assert_eq!(verifier.stats().tokens.evictions, 1);
     verifier.verify_with_held_keys(&a).unwrap();
     assert_eq!(verifier.stats().tokens.hits, 2, "a was used recently and stayed");
+    verifier.verify_with_held_keys(&c).unwrap();
+    assert_eq!(verifier.stats().tokens.hits, 3, "c took b's place");
     verifier.verify_with_held_keys(&b).unwrap();
     let stats = verifier.stats().tokens;
-    assert_eq!((stats.hits, stats.entries), (2, 2), "b was the least recently used and went");
+    assert_eq!((stats.hits, stats.entries), (3, 2), "b was the least recently used and went");
+}
+
+#[test]
+fn a_stream_of_distinct_tokens_fills_no_entries() {
+    let issuer = TestIssuer::with_algorithms(&[Algorithm::HS256]);
+    let verifier = Verifier::builder()
+        .jwks_json(issuer.jwks().to_string())
+        .algorithms([Algorithm::HS256])
+        .token_cache_size(8)
+        .build()
+        .unwrap();
+    for i in 0..100 {
+        verifier.verify_with_held_keys(&issuer.mint(json!({ "sub": format!("u{i}") }))).unwrap();
+    }
+    let stats = verifier.stats().tokens;
+    assert_eq!((stats.entries, stats.evictions), (0, 0));
 }
 
 #[test]
@@ -157,12 +187,12 @@ fn verify_if_cheap_answers_hits_early_refusals_and_hmac_and_leaves_signature_che
     let verifier = static_verifier(&issuer, 16);
     let token = issuer.mint(json!({}));
     assert!(verifier.verify_if_cheap(&token).is_none(), "an ES256 check is left to a thread pool");
-    verifier.verify_with_held_keys(&token).unwrap();
+    store(&verifier, &token);
     assert!(verifier.verify_if_cheap(&token).unwrap().is_ok(), "a cache hit is answered");
     let garbage = verifier.verify_if_cheap("not-a-token").unwrap().unwrap_err();
     assert_eq!(garbage.kind(), ErrorCode::Malformed);
     let stats = verifier.stats().tokens;
-    assert_eq!((stats.hits, stats.misses), (1, 1), "looking without finding counts no miss");
+    assert_eq!((stats.hits, stats.misses), (1, 2), "looking without finding counts no miss");
 
     let hmac = TestIssuer::with_algorithms(&[Algorithm::HS256]);
     let secret_verifier =
