@@ -5,14 +5,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::algorithm::Algorithm;
-use crate::policy::MILLISECONDS_THRESHOLD;
+use crate::policy::{Times, MILLISECONDS_THRESHOLD};
 use crate::token::JsonObject;
 
 /// The claims of a verified token, with typed readers for the registered ones.
 ///
 /// Dereferences to the JSON object, so any custom claim is `claims.get("name")`.
-/// Cheap to clone: clones share one copy (the verified-token cache hands the
-/// same claims to every request that presents the token).
+/// The object is built from the token's JSON text the first time it is read
+/// (a binding that hands the text on never builds it). Cheap to clone: clones
+/// share one copy, as the verified-token cache does for every request that
+/// presents the same token.
 #[derive(Debug, Clone)]
 pub struct Claims {
     inner: Arc<Parts>,
@@ -20,16 +22,21 @@ pub struct Claims {
 
 #[derive(Debug)]
 struct Parts {
-    header: JsonObject,
-    claims: JsonObject,
+    /// The payload's JSON text, as signed.
+    json: String,
+    /// The protected header's JSON text, as signed.
+    header_json: String,
+    claims: OnceLock<JsonObject>,
+    header: OnceLock<JsonObject>,
     algorithm: Option<Algorithm>,
-    json: OnceLock<String>,
+    times: Times,
 }
 
 impl PartialEq for Claims {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&*self.inner, &*other.inner);
-        a.header == b.header && a.claims == b.claims && a.algorithm == b.algorithm
+        self.header() == other.header()
+            && self.as_object() == other.as_object()
+            && self.algorithm() == other.algorithm()
     }
 }
 
@@ -39,33 +46,58 @@ const EARLIEST: f64 = -62_135_596_800.0;
 const LATEST: f64 = 253_402_300_799.0;
 
 impl Claims {
-    pub(crate) fn new(header: JsonObject, claims: JsonObject, algorithm: Algorithm) -> Self {
-        Claims::build(header, claims, Some(algorithm))
-    }
-
-    fn build(header: JsonObject, claims: JsonObject, algorithm: Option<Algorithm>) -> Self {
-        Claims { inner: Arc::new(Parts { header, claims, algorithm, json: OnceLock::new() }) }
+    /// Claims from the JSON texts a verification accepted (objects without
+    /// duplicate members, so UTF-8 and parseable).
+    pub(crate) fn verified(header: Vec<u8>, payload: Vec<u8>, algorithm: Algorithm, times: Times) -> Self {
+        let text = |bytes: Vec<u8>| {
+            String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
+        Claims {
+            inner: Arc::new(Parts {
+                json: text(payload),
+                header_json: text(header),
+                claims: OnceLock::new(),
+                header: OnceLock::new(),
+                algorithm: Some(algorithm),
+                times,
+            }),
+        }
     }
 
     /// Claims that were NOT verified (built by hand, e.g. in a test), with an
     /// empty header, so the same readers serve them.
     pub fn from_object(claims: JsonObject) -> Self {
-        Claims::build(JsonObject::new(), claims, None)
+        let json = serde_json::to_string(&claims).unwrap_or_else(|_| "{}".to_owned());
+        Claims {
+            inner: Arc::new(Parts {
+                json,
+                header_json: "{}".to_owned(),
+                claims: OnceLock::from(claims),
+                header: OnceLock::from(JsonObject::new()),
+                algorithm: None,
+                times: Times::default(),
+            }),
+        }
+    }
+
+    /// `exp`, `nbf` and `iat` in seconds, as the verification read them.
+    pub(crate) fn times(&self) -> &Times {
+        &self.inner.times
     }
 
     /// `sub`.
     pub fn subject(&self) -> Option<&str> {
-        self.inner.claims.get("sub").and_then(Value::as_str)
+        self.as_object().get("sub").and_then(Value::as_str)
     }
 
     /// `iss`.
     pub fn issuer(&self) -> Option<&str> {
-        self.inner.claims.get("iss").and_then(Value::as_str)
+        self.as_object().get("iss").and_then(Value::as_str)
     }
 
     /// `aud` as a list, whether the token carried a string or an array.
     pub fn audience(&self) -> Vec<&str> {
-        match self.inner.claims.get("aud") {
+        match self.as_object().get("aud") {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -87,19 +119,24 @@ impl Claims {
     /// the verifier allowed them), and a value that is not a number or lies
     /// outside the years 1 to 9999 gives `None`.
     pub fn unix_time(&self, name: &str) -> Option<f64> {
-        let value = self.inner.claims.get(name)?.as_f64()?;
+        let value = self.as_object().get(name)?.as_f64()?;
         let secs = if value > MILLISECONDS_THRESHOLD { value / 1000.0 } else { value };
         (EARLIEST..=LATEST).contains(&secs).then_some(secs)
     }
 
     /// Scopes from `scope` (space-separated string, RFC 8693) or `scp` (array or string).
     pub fn scopes(&self) -> Vec<&str> {
-        scopes_of(&self.inner.claims)
+        scopes_of(self.as_object())
     }
 
     /// The verified protected header.
     pub fn header(&self) -> &JsonObject {
-        &self.inner.header
+        self.inner.header.get_or_init(|| crate::token::object(self.inner.header_json.as_bytes()))
+    }
+
+    /// The verified protected header as JSON text, exactly as signed.
+    pub fn header_json(&self) -> &str {
+        &self.inner.header_json
     }
 
     /// The algorithm the signature was checked with (`None` for claims built
@@ -110,20 +147,18 @@ impl Claims {
 
     /// The claims as a JSON object.
     pub fn as_object(&self) -> &JsonObject {
-        &self.inner.claims
+        self.inner.claims.get_or_init(|| crate::token::object(self.inner.json.as_bytes()))
     }
 
-    /// The claims as compact JSON text, serialised once and kept.
+    /// The claims as JSON text, exactly as signed (for a binding to hand on
+    /// without building the object).
     pub fn to_json(&self) -> &str {
-        self.inner.json.get_or_init(|| serde_json::to_string(&self.inner.claims).unwrap_or_else(|_| "{}".to_owned()))
+        &self.inner.json
     }
 
-    /// Takes the header and the claims out (copying them if the claims are shared).
+    /// Takes the header and the claims out.
     pub fn into_parts(self) -> (JsonObject, JsonObject) {
-        match Arc::try_unwrap(self.inner) {
-            Ok(parts) => (parts.header, parts.claims),
-            Err(shared) => (shared.header.clone(), shared.claims.clone()),
-        }
+        (self.header().clone(), self.as_object().clone())
     }
 
     fn time(&self, name: &str) -> Option<SystemTime> {
@@ -141,7 +176,7 @@ impl Deref for Claims {
     type Target = JsonObject;
 
     fn deref(&self) -> &JsonObject {
-        &self.inner.claims
+        self.as_object()
     }
 }
 

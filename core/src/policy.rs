@@ -1,13 +1,12 @@
 //! What a token must satisfy besides its signature: algorithms, issuer,
 //! audience, time claims, `typ` and required claims.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use serde_json::Value;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::{quoted, truncate, Error, ErrorCode};
-use crate::token::{Header, JsonObject};
+use crate::token::{Header, Json, Registered};
 
 /// Default `leeway`: 30 seconds of clock skew tolerated on `exp`, `nbf`, `iat`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -19,6 +18,14 @@ pub(crate) const MAX_SECONDS: f64 = 315_360_000.0;
 
 /// A time claim above this many seconds (year 5138) can only be milliseconds.
 pub(crate) const MILLISECONDS_THRESHOLD: f64 = 1e11;
+
+/// A token's time claims in seconds (milliseconds already converted).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Times {
+    pub exp: Option<f64>,
+    pub nbf: Option<f64>,
+    pub iat: Option<f64>,
+}
 
 /// Where "now" comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,7 +139,7 @@ impl Policy {
     }
 
     /// `crit` (RFC 7515 4.1.11): tokenward implements no extensions, so any entry is refused.
-    pub(crate) fn check_crit(&self, header: &Header) -> Result<(), Error> {
+    pub(crate) fn check_crit(&self, header: &Header<'_>) -> Result<(), Error> {
         match &header.crit {
             None => Ok(()),
             Some(names) => Err(Error::claim(
@@ -143,7 +150,7 @@ impl Policy {
         }
     }
 
-    pub(crate) fn check_header(&self, header: &Header) -> Result<(), Error> {
+    pub(crate) fn check_header(&self, header: &Header<'_>) -> Result<(), Error> {
         let Some(expected) = &self.typ else {
             return Ok(());
         };
@@ -161,36 +168,37 @@ impl Policy {
         ))
     }
 
-    /// Checks every claim rule; returns the first failure in a fixed order.
-    pub(crate) fn check_claims(&self, claims: &JsonObject) -> Result<(), Error> {
-        for name in &self.required_claims {
-            if !claims.contains_key(name) {
-                return Err(Error::claim(
-                    ErrorCode::MissingClaim,
-                    name.clone(),
-                    format!("the token has no \"{name}\" claim, which is required"),
-                ));
-            }
+    /// Checks every claim rule (`claims` were read with this policy's
+    /// `required_claims`); returns the first failure in a fixed order, or
+    /// the time claims in seconds, for a cached verdict to judge again.
+    pub(crate) fn check_claims(&self, claims: &Registered<'_>) -> Result<Times, Error> {
+        if let Some(name) = claims.missing.and_then(|i| self.required_claims.get(i)) {
+            return Err(Error::claim(
+                ErrorCode::MissingClaim,
+                name.clone(),
+                format!("the token has no \"{name}\" claim, which is required"),
+            ));
         }
-        self.check_times(claims)?;
-        self.check_issuer(claims)?;
-        self.check_audience(claims)?;
-        if let Some(sub) = claims.get("sub") {
-            if !sub.is_string() {
-                return Err(Error::claim(ErrorCode::InvalidClaim, "sub", "\"sub\" must be a string"));
-            }
+        let times = Times {
+            exp: self.time_claim(&claims.exp, "exp")?,
+            nbf: self.time_claim(&claims.nbf, "nbf")?,
+            iat: self.time_claim(&claims.iat, "iat")?,
+        };
+        self.check_times(&times)?;
+        self.check_issuer(claims.iss.as_ref())?;
+        self.check_audience(claims.aud.as_ref())?;
+        if claims.sub.as_ref().is_some_and(|sub| !matches!(sub, Json::Str(_))) {
+            return Err(Error::claim(ErrorCode::InvalidClaim, "sub", "\"sub\" must be a string"));
         }
-        Ok(())
+        Ok(times)
     }
 
     /// `exp`, `nbf`, `iat` and `max_age` against the clock: the part of the
     /// claim rules that changes with time, so a cached verdict re-runs it.
-    pub(crate) fn check_times(&self, claims: &JsonObject) -> Result<(), Error> {
+    pub(crate) fn check_times(&self, times: &Times) -> Result<(), Error> {
         let now = self.clock.now();
         let leeway = self.leeway.as_secs_f64();
-        let exp = self.time_claim(claims, "exp")?;
-        let nbf = self.time_claim(claims, "nbf")?;
-        let iat = self.time_claim(claims, "iat")?;
+        let Times { exp, nbf, iat } = *times;
         if let Some(exp) = exp {
             if now >= exp + leeway {
                 return Err(Error::claim(
@@ -248,16 +256,17 @@ impl Policy {
         Ok(())
     }
 
-    fn time_claim(&self, claims: &JsonObject, name: &'static str) -> Result<Option<f64>, Error> {
-        let Some(value) = claims.get(name) else {
-            return Ok(None);
-        };
-        let Some(seconds) = value.as_f64().filter(|v| v.is_finite()) else {
-            return Err(Error::claim(
-                ErrorCode::InvalidClaim,
-                name,
-                format!("\"{name}\" must be a number of seconds since the epoch; found {}", json_type(value)),
-            ));
+    fn time_claim(&self, value: &Option<Json<'_>>, name: &'static str) -> Result<Option<f64>, Error> {
+        let seconds = match value {
+            None => return Ok(None),
+            Some(Json::Number(v)) if v.is_finite() => *v,
+            Some(other) => {
+                return Err(Error::claim(
+                    ErrorCode::InvalidClaim,
+                    name,
+                    format!("\"{name}\" must be a number of seconds since the epoch; found {}", other.type_name()),
+                ))
+            }
         };
         if seconds > MILLISECONDS_THRESHOLD {
             if self.millisecond_timestamps {
@@ -275,18 +284,18 @@ impl Policy {
         Ok(Some(seconds))
     }
 
-    fn check_issuer(&self, claims: &JsonObject) -> Result<(), Error> {
+    fn check_issuer(&self, iss: Option<&Json<'_>>) -> Result<(), Error> {
         if self.issuers.is_empty() {
             return Ok(());
         }
-        match claims.get("iss") {
+        match iss {
             None => Err(Error::claim(
                 ErrorCode::MissingClaim,
                 "iss",
                 format!("the token has no \"iss\"; expected {}", quoted(&self.issuers)),
             )),
-            Some(Value::String(iss)) if self.issuers.iter().any(|i| i == iss) => Ok(()),
-            Some(Value::String(iss)) => Err(Error::claim(
+            Some(Json::Str(iss)) if self.issuers.iter().any(|i| i == iss) => Ok(()),
+            Some(Json::Str(iss)) => Err(Error::claim(
                 ErrorCode::InvalidIssuer,
                 "iss",
                 format!("iss is \"{}\"; expected {}", truncate(iss), quoted(&self.issuers)),
@@ -294,13 +303,14 @@ impl Policy {
             Some(other) => Err(Error::claim(
                 ErrorCode::InvalidClaim,
                 "iss",
-                format!("\"iss\" must be a string; found {}", json_type(other)),
+                format!("\"iss\" must be a string; found {}", other.type_name()),
             )),
         }
     }
 
-    fn check_audience(&self, claims: &JsonObject) -> Result<(), Error> {
-        let found: Vec<&str> = match claims.get("aud") {
+    fn check_audience(&self, aud: Option<&Json<'_>>) -> Result<(), Error> {
+        let one;
+        let found: &[Cow<'_, str>] = match aud {
             None if self.audiences.is_empty() => return Ok(()),
             None => {
                 return Err(Error::claim(
@@ -309,15 +319,16 @@ impl Policy {
                     format!("the token has no \"aud\"; expected {}", quoted(&self.audiences)),
                 ))
             }
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-                items.iter().filter_map(Value::as_str).collect()
+            Some(Json::Str(s)) => {
+                one = [Cow::Borrowed(&**s)];
+                &one
             }
+            Some(Json::Strings(items)) => items,
             Some(other) => {
                 return Err(Error::claim(
                     ErrorCode::InvalidClaim,
                     "aud",
-                    format!("\"aud\" must be a string or an array of strings; found {}", json_type(other)),
+                    format!("\"aud\" must be a string or an array of strings; found {}", other.type_name()),
                 ))
             }
         };
@@ -328,7 +339,7 @@ impl Policy {
                 format!(
                     "the token is meant for {}, but this verifier has no audience configured; \
                      set audience to the value this service answers to",
-                    quoted(&found)
+                    quoted(found)
                 ),
             ));
         }
@@ -338,7 +349,7 @@ impl Policy {
         Err(Error::claim(
             ErrorCode::InvalidAudience,
             "aud",
-            format!("aud is {}; expected one of {}", quoted(&found), quoted(&self.audiences)),
+            format!("aud is {}; expected one of {}", quoted(found), quoted(&self.audiences)),
         ))
     }
 }
@@ -361,17 +372,6 @@ fn secs(v: f64) -> String {
         format!("{v:.0}")
     } else {
         format!("{v:.3}")
-    }
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

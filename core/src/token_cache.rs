@@ -139,7 +139,7 @@ impl TokenCache {
         self.sweep_if_new(keys);
         let entry = self.find(token.as_bytes()).filter(|entry| keys.holds(entry.key))?;
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(policy.check_times(entry.claims.as_object()).map(|()| entry.claims))
+        Some(policy.check_times(entry.claims.times()).map(|()| entry.claims))
     }
 
     fn find(&self, token: &[u8]) -> Option<Entry> {

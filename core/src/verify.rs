@@ -20,11 +20,14 @@ pub(crate) fn verify_by(token: &str, keys: &KeySet, policy: &Policy) -> Result<(
     #[cfg(feature = "panic-injection")]
     crate::panic::injection::on_verify(token);
     policy.validate()?;
-    let parsed = token::parse(token, policy.max_token_bytes)?;
-    let alg = policy.algorithm(&parsed.header.alg)?;
-    policy.check_crit(&parsed.header)?;
-    let key = keys.verify_signature_by(parsed.header.kid.as_deref(), alg, parsed.signing_input, &parsed.signature)?;
-    policy.check_header(&parsed.header)?;
-    policy.check_claims(&parsed.claims)?;
-    Ok((Claims::new(parsed.header.raw, parsed.claims, alg), key))
+    let segments = token::split(token, policy.max_token_bytes)?;
+    let header = token::read_header(&segments.header)?;
+    let claims = token::read_payload(&segments.payload, &policy.required_claims)?;
+    let alg = policy.algorithm(&header.alg)?;
+    policy.check_crit(&header)?;
+    let key = keys.verify_signature_by(header.kid.as_deref(), alg, segments.signing_input, &segments.signature)?;
+    policy.check_header(&header)?;
+    let times = policy.check_claims(&claims)?;
+    drop((header, claims));
+    Ok((Claims::verified(segments.header, segments.payload, alg, times), key))
 }
