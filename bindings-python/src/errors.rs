@@ -29,6 +29,13 @@ pub fn to_py(py: Python<'_>, error: &tokenward::Error) -> PyErr {
     raise().unwrap_or_else(|failure| failure)
 }
 
+/// Runs `work`, a call into the core, with a panic answered as an
+/// `InternalError` instead of escaping as pyo3's `PanicException` (a
+/// `BaseException` that most code does not catch).
+pub fn guard<T>(py: Python<'_>, work: impl FnOnce() -> Result<T, tokenward::Error>) -> PyResult<T> {
+    tokenward::contain(work).map_err(|e| to_py(py, &e))
+}
+
 /// A `ConfigurationError` with this message.
 pub fn configuration(py: Python<'_>, message: impl Into<String>) -> PyErr {
     let raise = || -> PyResult<PyErr> {

@@ -1,7 +1,7 @@
 //! serde_json values to Python objects, built directly (no JSON text in between).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -31,6 +31,13 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
             dict.into_any()
         }
     })
+}
+
+/// A JSON object as a new `dict`.
+pub fn object_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    fill(&dict, map)?;
+    Ok(dict)
 }
 
 /// Puts every member of `map` into `dict` (which may be a dict subclass).
@@ -65,4 +72,61 @@ fn key<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
 pub fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
     let text: String = value.py().import("json")?.call_method1("dumps", (value,))?.extract()?;
     serde_json::from_str(&text).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+/// Deepest nesting [`claims_from_py`] follows; deeper values read as null.
+const MAX_DEPTH: usize = 64;
+
+/// A dict of claims built by hand, as the JSON object the core reads. Values
+/// JSON cannot hold (a `datetime`, NaN, a cycle, nesting deeper than
+/// [`MAX_DEPTH`]) read as null, which every claim reader treats as a claim of
+/// the wrong type, so no value makes a reader raise.
+pub fn claims_from_py(dict: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
+    object_from_py(dict, 0)
+}
+
+fn object_from_py(dict: &Bound<'_, PyDict>, depth: usize) -> PyResult<Map<String, Value>> {
+    let mut map = Map::with_capacity(dict.len());
+    for (k, v) in dict.iter() {
+        if let Ok(name) = k.cast::<PyString>() {
+            map.insert(name.to_string_lossy().into_owned(), data_from_py(&v, depth + 1)?);
+        }
+    }
+    Ok(map)
+}
+
+fn data_from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH || value.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        if let Ok(i) = value.extract::<i64>() {
+            return Ok(i.into());
+        }
+        if let Ok(u) = value.extract::<u64>() {
+            return Ok(u.into());
+        }
+        return Ok(value
+            .extract::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number));
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return Ok(serde_json::Number::from_f64(f.value()).map_or(Value::Null, Value::Number));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Value::String(s.to_string_lossy().into_owned()));
+    }
+    if let Ok(d) = value.cast::<PyDict>() {
+        return Ok(Value::Object(object_from_py(d, depth)?));
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let items = value.try_iter()?.map(|item| data_from_py(&item?, depth + 1)).collect::<PyResult<_>>()?;
+        return Ok(Value::Array(items));
+    }
+    Ok(Value::Null)
 }

@@ -1,11 +1,13 @@
 //! `tokenward._native`: the Rust core seen from Python. The public package is
 //! `tokenward` (python/tokenward/); this module is private to it.
 
+mod claims;
 mod errors;
 mod json;
 mod options;
 mod runtime;
 mod testing;
+mod token;
 mod verifier;
 
 use pyo3::prelude::*;
@@ -13,11 +15,14 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _native {
     #[pymodule_export]
+    use crate::claims::CoreClaims;
+    #[pymodule_export]
     use crate::testing::TestIssuer;
     #[pymodule_export]
-    use crate::verifier::{decode_unverified, scopes, Verifier};
+    use crate::verifier::{_time_core, decode_unverified, Verifier};
 
     use pyo3::prelude::*;
+    use pyo3::types::PyDict;
 
     /// Called in a forked child (registered with `os.register_at_fork`).
     #[pyfunction]
@@ -25,8 +30,23 @@ mod _native {
         crate::runtime::forget_after_fork();
     }
 
+    /// Every verifier option (name, kind, default, doc), in documentation
+    /// order: the core's table, which the stubs and docs are checked against.
+    #[pyfunction]
+    fn option_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+        crate::options::specs(py)
+    }
+
+    /// Every stable error code, from the core.
+    #[pyfunction]
+    fn error_codes() -> Vec<&'static str> {
+        tokenward::ErrorCode::ALL.iter().map(|code| code.as_str()).collect()
+    }
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        m.add("__version__", env!("CARGO_PKG_VERSION"))
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // Test builds only: tokenward panics on purpose for PANIC_TOKEN and PANIC_PATH.
+        m.add("_panic_injection", cfg!(feature = "panic-injection"))
     }
 }

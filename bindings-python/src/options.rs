@@ -1,88 +1,111 @@
-//! One keyword argument to a field of core `Options`. Only types are converted here; the
-//! core checks every value, so Python and Node refuse the same things.
+//! `Verifier(**kwargs)` to core `Options`: each name is looked up in the
+//! core's option table (an unknown one is refused with the closest name
+//! suggested) and its value converted by the option's kind. Only types are
+//! converted here; the core checks every value, so Python and Node accept and
+//! refuse the same things.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyString};
-use tokenward::OneOrMany;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString};
+use serde_json::{Map, Value};
+use tokenward::{OptionKind, OptionSpec, Options, Spelling};
 
-use crate::errors::configuration;
+use crate::errors::{self, configuration};
 
-pub struct Arg<'a, 'py> {
-    pub name: &'static str,
-    pub value: Option<&'a Bound<'py, PyAny>>,
+pub fn from_kwargs(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
+    let mut given = Map::new();
+    for (name, value) in kwargs.into_iter().flat_map(|kwargs| kwargs.iter()) {
+        let name = name.cast::<PyString>()?.to_string_lossy().into_owned();
+        let spec = tokenward::option_spec(&name, Spelling::Snake)
+            .ok_or_else(|| errors::to_py(py, &tokenward::unknown_option(&name, Spelling::Snake)))?;
+        given.insert(name, convert(spec, &value)?);
+    }
+    errors::guard(py, || Options::from_json(Value::Object(given)))
 }
 
-impl<'py> Arg<'_, 'py> {
-    fn wrong(&self, value: &Bound<'py, PyAny>, expected: &str) -> PyErr {
-        let found = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        configuration(value.py(), format!("{} must be {expected}; got {found}", self.name))
-    }
+fn wrong(spec: &OptionSpec, value: &Bound<'_, PyAny>, expected: &str) -> PyErr {
+    let found = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    configuration(value.py(), format!("{} must be {expected}; got {found}", spec.name))
+}
 
-    pub fn string(&self) -> PyResult<Option<String>> {
-        match self.value {
-            None => Ok(None),
-            Some(v) if v.is_none() => Ok(None),
-            Some(v) => match v.cast::<PyString>() {
-                Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
-                Err(_) => Err(self.wrong(v, "a string")),
-            },
-        }
-    }
+fn text(value: &Bound<'_, PyString>) -> Value {
+    Value::String(value.to_string_lossy().into_owned())
+}
 
-    pub fn strings(&self) -> PyResult<Option<OneOrMany>> {
-        let Some(v) = self.value.filter(|v| !v.is_none()) else { return Ok(None) };
-        if let Ok(s) = v.cast::<PyString>() {
-            return Ok(Some(OneOrMany::One(s.to_cow()?.into_owned())));
-        }
-        let items: Vec<String> = v
-            .try_iter()
-            .and_then(|it| it.map(|item| item?.extract::<String>()).collect())
-            .map_err(|_| self.wrong(v, "a string or a list of strings"))?;
-        Ok(Some(OneOrMany::Many(items)))
+fn convert(spec: &OptionSpec, value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if value.is_none() {
+        return Ok(Value::Null);
     }
+    match spec.kind {
+        OptionKind::String => value.cast::<PyString>().map(text).map_err(|_| wrong(spec, value, "a string")),
+        // Always a list: one string is a list of one, whatever the option.
+        OptionKind::Strings => {
+            if let Ok(one) = value.cast::<PyString>() {
+                return Ok(Value::Array(vec![text(one)]));
+            }
+            let expected = "a string or a list of strings";
+            let items = value.try_iter().map_err(|_| wrong(spec, value, expected))?;
+            let mut list = Vec::new();
+            for item in items {
+                let item = item?;
+                list.push(item.cast::<PyString>().map(text).map_err(|_| wrong(spec, value, expected))?);
+            }
+            Ok(Value::Array(list))
+        }
+        OptionKind::Json => {
+            if let Ok(json) = value.cast::<PyString>() {
+                return Ok(text(json));
+            }
+            let expected = "a dict or JSON text";
+            if !value.is_instance_of::<PyDict>() {
+                return Err(wrong(spec, value, expected));
+            }
+            let dumped = value.py().import("json")?.call_method1("dumps", (value,));
+            let json = dumped.map_err(|_| wrong(spec, value, expected))?;
+            Ok(text(json.cast::<PyString>()?))
+        }
+        OptionKind::Bytes => {
+            let bytes = if let Ok(b) = value.cast::<PyBytes>() {
+                b.as_bytes().to_vec()
+            } else if let Ok(b) = value.cast::<PyByteArray>() {
+                b.to_vec()
+            } else if let Ok(s) = value.cast::<PyString>() {
+                s.to_string_lossy().as_bytes().to_vec()
+            } else {
+                return Err(wrong(spec, value, "bytes or a string"));
+            };
+            Ok(Value::Array(bytes.into_iter().map(Value::from).collect()))
+        }
+        OptionKind::Number => {
+            let is_number = (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
+                && !value.is_instance_of::<PyBool>();
+            if !is_number {
+                return Err(wrong(spec, value, "a number"));
+            }
+            // JSON has no NaN or infinity, so those cannot reach the core's range check.
+            let finite = value.extract::<f64>().ok().and_then(serde_json::Number::from_f64);
+            finite.map(Value::Number).ok_or_else(|| {
+                let shown: String = value.repr().map(|r| r.to_string()).unwrap_or_default().chars().take(40).collect();
+                configuration(value.py(), format!("{} must be a finite number; got {shown}", spec.name))
+            })
+        }
+        OptionKind::Flag => match value.cast::<PyBool>() {
+            Ok(b) => Ok(Value::Bool(b.is_true())),
+            Err(_) => Err(wrong(spec, value, "True or False")),
+        },
+    }
+}
 
-    /// A list of strings (one string counts as a list of one).
-    pub fn string_list(&self) -> PyResult<Option<Vec<String>>> {
-        Ok(self.strings()?.map(|names| match names {
-            OneOrMany::One(name) => vec![name],
-            OneOrMany::Many(names) => names,
-        }))
-    }
-
-    pub fn number(&self) -> PyResult<Option<f64>> {
-        let Some(v) = self.value.filter(|v| !v.is_none()) else { return Ok(None) };
-        if v.is_instance_of::<PyBool>() {
-            return Err(self.wrong(v, "a number"));
-        }
-        v.extract::<f64>().map(Some).map_err(|_| self.wrong(v, "a number"))
-    }
-
-    pub fn flag(&self) -> PyResult<Option<bool>> {
-        let Some(v) = self.value.filter(|v| !v.is_none()) else { return Ok(None) };
-        match v.cast::<PyBool>() {
-            Ok(b) => Ok(Some(b.is_true())),
-            Err(_) => Err(self.wrong(v, "True or False")),
-        }
-    }
-
-    /// `str` (UTF-8) or `bytes`.
-    pub fn bytes(&self) -> PyResult<Option<Vec<u8>>> {
-        let Some(v) = self.value.filter(|v| !v.is_none()) else { return Ok(None) };
-        if let Ok(b) = v.cast::<PyBytes>() {
-            return Ok(Some(b.as_bytes().to_vec()));
-        }
-        match v.cast::<PyString>() {
-            Ok(s) => Ok(Some(s.to_cow()?.as_bytes().to_vec())),
-            Err(_) => Err(self.wrong(v, "bytes or a string")),
-        }
-    }
-
-    /// A JWKS as JSON text, or as a dict that is serialised.
-    pub fn json_text(&self) -> PyResult<Option<String>> {
-        let Some(v) = self.value.filter(|v| !v.is_none()) else { return Ok(None) };
-        if v.is_instance_of::<PyString>() {
-            return self.string();
-        }
-        crate::json::from_py(v).map(|value| Some(value.to_string())).map_err(|_| self.wrong(v, "a dict or JSON text"))
-    }
+/// Every verifier option, in documentation order, from the core's table.
+pub fn specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    tokenward::OPTIONS
+        .iter()
+        .map(|spec| {
+            let d = PyDict::new(py);
+            d.set_item("name", spec.name)?;
+            d.set_item("kind", spec.kind.as_str())?;
+            d.set_item("default", spec.default)?;
+            d.set_item("doc", spec.doc)?;
+            Ok(d)
+        })
+        .collect()
 }

@@ -20,7 +20,7 @@ pub fn forget_after_fork() {
 }
 
 /// The process's runtime, creating it if this process has none yet.
-pub fn get() -> Arc<Runtime> {
+pub fn get() -> Result<Arc<Runtime>, tokenward::Error> {
     if FORKED.load(Ordering::Acquire) && FORKED.swap(false, Ordering::AcqRel) {
         // The parent's runtime: its threads are gone, so dropping it could
         // wait forever on them. Leak it instead; it happens once per fork.
@@ -29,20 +29,19 @@ pub fn get() -> Arc<Runtime> {
         }
     }
     if let Some(rt) = RUNTIME.load_full() {
-        return rt;
+        return Ok(rt);
     }
-    let fresh = Arc::new(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("tokenward-fetch")
-            .enable_all()
-            .build()
-            .expect("start the tokio runtime"),
-    );
+    let fresh = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("tokenward-fetch")
+        .enable_all()
+        .build()
+        .map_err(|e| tokenward::Error::internal(format!("could not start the key-fetch runtime: {e}")))?;
+    let fresh = Arc::new(fresh);
     let previous = RUNTIME.compare_and_swap(&None::<Arc<Runtime>>, Some(fresh.clone()));
-    match &*previous {
+    Ok(match &*previous {
         // Another thread won the race; use its runtime (ours drops here, unused).
         Some(winner) => winner.clone(),
         None => fresh,
-    }
+    })
 }

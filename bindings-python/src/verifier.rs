@@ -1,16 +1,16 @@
 //! `Verifier` and `decode_unverified` for Python. Verification runs with the
 //! interpreter released; a key fetch blocks (released) on the runtime, or,
-//! for `verify_async`, runs there and reports back through a callback.
+//! for `verify_async`, runs there and reports back through a callback. Every
+//! call into the core is contained: a panic answers `InternalError`.
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple, PyType};
-use tokenward::{Claims, Error, Options};
+use pyo3::types::{PyDict, PyTuple};
+use tokenward::{contain, contain_future, Claims, Error, PendingVerify};
 
-use crate::errors;
+use crate::errors::{self, guard};
 use crate::json;
-use crate::options::Arg;
 use crate::runtime;
+use crate::token::Token;
 
 /// Verifies JSON Web Tokens against one key source and one set of rules.
 #[pyclass(module = "tokenward._native", subclass, frozen)]
@@ -18,94 +18,48 @@ pub struct Verifier {
     inner: tokenward::Verifier,
 }
 
+/// What `_start_verify` found without waiting.
+enum Started {
+    Done(Claims),
+    Fetching(PendingVerify),
+}
+
 impl Verifier {
     /// The whole verification, interpreter released: at once when keys are
     /// held, otherwise blocking on this process's runtime for the fetch.
     fn verify_released(&self, token: &str) -> Result<Claims, Error> {
-        match self.inner.verify_or_fetch(token) {
+        contain(|| match self.inner.verify_or_fetch(token) {
             Ok(outcome) => outcome,
-            Err(pending) => runtime::get().block_on(pending),
-        }
+            Err(pending) => runtime::get()?.block_on(contain_future(pending)),
+        })
     }
 }
 
 #[pymethods]
 impl Verifier {
+    /// Every option is a keyword argument named as in the core's option
+    /// table; the stub (`_native.pyi`) spells each one out.
     #[new]
-    #[pyo3(signature = (
-        *, jwks_url=None, discover=None, jwks=None, key=None, secret=None, issuer=None, audience=None,
-        algorithms=None, leeway=None, max_age=None, typ=None, required_claims=None, max_token_bytes=None,
-        millisecond_timestamps=None, now=None, timeout=None, cache_ttl=None, cooldown=None, max_stale=None,
-        max_jwks_bytes=None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        jwks_url: Option<Bound<'_, PyAny>>,
-        discover: Option<Bound<'_, PyAny>>,
-        jwks: Option<Bound<'_, PyAny>>,
-        key: Option<Bound<'_, PyAny>>,
-        secret: Option<Bound<'_, PyAny>>,
-        issuer: Option<Bound<'_, PyAny>>,
-        audience: Option<Bound<'_, PyAny>>,
-        algorithms: Option<Bound<'_, PyAny>>,
-        leeway: Option<Bound<'_, PyAny>>,
-        max_age: Option<Bound<'_, PyAny>>,
-        typ: Option<Bound<'_, PyAny>>,
-        required_claims: Option<Bound<'_, PyAny>>,
-        max_token_bytes: Option<Bound<'_, PyAny>>,
-        millisecond_timestamps: Option<Bound<'_, PyAny>>,
-        now: Option<Bound<'_, PyAny>>,
-        timeout: Option<Bound<'_, PyAny>>,
-        cache_ttl: Option<Bound<'_, PyAny>>,
-        cooldown: Option<Bound<'_, PyAny>>,
-        max_stale: Option<Bound<'_, PyAny>>,
-        max_jwks_bytes: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        macro_rules! arg {
-            ($name:ident) => {
-                Arg { name: stringify!($name), value: $name.as_ref() }
-            };
-        }
-        let options = Options {
-            jwks_url: arg!(jwks_url).string()?,
-            discover: arg!(discover).string()?,
-            jwks: arg!(jwks).json_text()?,
-            key: arg!(key).string()?,
-            secret: arg!(secret).bytes()?,
-            issuer: arg!(issuer).strings()?,
-            audience: arg!(audience).strings()?,
-            algorithms: arg!(algorithms).strings()?,
-            leeway: arg!(leeway).number()?,
-            max_age: arg!(max_age).number()?,
-            typ: arg!(typ).string()?,
-            required_claims: arg!(required_claims).string_list()?,
-            max_token_bytes: arg!(max_token_bytes).number()?,
-            millisecond_timestamps: arg!(millisecond_timestamps).flag()?,
-            now: arg!(now).number()?,
-            timeout: arg!(timeout).number()?,
-            cache_ttl: arg!(cache_ttl).number()?,
-            cooldown: arg!(cooldown).number()?,
-            max_stale: arg!(max_stale).number()?,
-            max_jwks_bytes: arg!(max_jwks_bytes).number()?,
-        };
-        let inner = options.build().map_err(|e| errors::to_py(py, &e))?;
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = crate::options::from_kwargs(py, options)?;
+        let inner = guard(py, || options.build())?;
         Ok(Verifier { inner })
     }
 
     /// Verifies `token` and returns its claims; raises an `InvalidToken`
     /// subclass for a bad token, `JwksError` when keys cannot be had.
-    fn verify<'py>(&self, py: Python<'py>, token: String) -> PyResult<Bound<'py, PyAny>> {
-        match py.detach(|| self.verify_released(&token)) {
-            Ok(claims) => claims_to_py(py, &claims, &token),
+    fn verify<'py>(&self, py: Python<'py>, token: Token) -> PyResult<Bound<'py, PyAny>> {
+        match py.detach(|| self.verify_released(token.as_str())) {
+            Ok(claims) => crate::claims::to_py(py, claims),
             Err(e) => Err(errors::to_py(py, &e)),
         }
     }
 
     /// True for a valid token, False for any token problem; raises only when
-    /// the question cannot be answered (keys unavailable).
-    fn validate(&self, py: Python<'_>, token: String) -> PyResult<bool> {
-        match py.detach(|| self.verify_released(&token)) {
+    /// the question cannot be answered (keys unavailable, an internal failure).
+    fn validate(&self, py: Python<'_>, token: Token) -> PyResult<bool> {
+        match py.detach(|| self.verify_released(token.as_str())) {
             Ok(_) => Ok(true),
             Err(e) if e.kind().is_token_problem() => Ok(false),
             Err(e) => Err(errors::to_py(py, &e)),
@@ -114,39 +68,43 @@ impl Verifier {
 
     /// For `verify_async`: returns the claims at once when held keys suffice
     /// (raising at once for a bad token); otherwise returns None, fetches on
-    /// the runtime, and calls `callback(claims, error)` from its thread.
+    /// the runtime, and calls `callback(claims, error)` from its thread,
+    /// exactly once, whatever happens there.
     fn _start_verify<'py>(
         &self,
         py: Python<'py>,
-        token: String,
+        token: Token,
         callback: Py<PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let ready = match py.detach(|| self.inner.verify_or_fetch(&token)) {
-            Ok(outcome) => outcome,
-            Err(pending) => {
-                let token = token.clone();
-                runtime::get().spawn(async move {
-                    let outcome = pending.await;
-                    Python::attach(|py| report(py, &callback, &token, outcome));
+        let started = py.detach(|| {
+            contain(|| match self.inner.verify_or_fetch(token.as_str()) {
+                Ok(outcome) => outcome.map(Started::Done),
+                Err(pending) => Ok(Started::Fetching(pending)),
+            })
+        });
+        match started {
+            Ok(Started::Done(claims)) => crate::claims::to_py(py, claims).map(Some),
+            Ok(Started::Fetching(pending)) => {
+                let runtime = runtime::get().map_err(|e| errors::to_py(py, &e))?;
+                runtime.spawn(async move {
+                    let outcome = contain_future(pending).await;
+                    Python::attach(|py| report(py, &callback, outcome));
                 });
-                return Ok(None);
+                Ok(None)
             }
-        };
-        match ready {
-            Ok(claims) => claims_to_py(py, &claims, &token).map(Some),
             Err(e) => Err(errors::to_py(py, &e)),
         }
     }
 
     /// Fetches the key set now (nothing to do for static keys).
     fn refresh(&self, py: Python<'_>) -> PyResult<()> {
-        let outcome = py.detach(|| runtime::get().block_on(self.inner.refresh()));
+        let outcome = py.detach(|| contain(|| runtime::get()?.block_on(contain_future(self.inner.refresh()))));
         outcome.map_err(|e| errors::to_py(py, &e))
     }
 
     /// Cache counters (all zero for static keys).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.stats();
+        let (s, keys_loaded) = guard(py, || Ok((self.inner.stats(), self.inner.has_keys())))?;
         let d = PyDict::new(py);
         d.set_item("fetches", s.fetches)?;
         d.set_item("not_modified", s.not_modified)?;
@@ -155,21 +113,8 @@ impl Verifier {
         d.set_item("cooldown_refusals", s.cooldown_refusals)?;
         d.set_item("fetch_failures", s.fetch_failures)?;
         d.set_item("last_error", s.last_error)?;
-        d.set_item("keys_loaded", self.inner.has_keys())?;
+        d.set_item("keys_loaded", keys_loaded)?;
         Ok(d)
-    }
-
-    /// For the benchmark: seconds taken by `iterations` verifications of
-    /// `token` inside Rust, with no Python in the loop (the core's own cost).
-    fn _time_core(&self, py: Python<'_>, token: String, iterations: u64) -> PyResult<f64> {
-        let outcome = py.detach(|| {
-            let start = std::time::Instant::now();
-            for _ in 0..iterations {
-                self.inner.verify_with_held_keys(std::hint::black_box(&token))?;
-            }
-            Ok(start.elapsed().as_secs_f64())
-        });
-        outcome.map_err(|e| errors::to_py(py, &e))
     }
 
     fn __repr__(&self) -> String {
@@ -183,49 +128,41 @@ impl Verifier {
     }
 }
 
-/// Delivers a finished fetch-then-verify to the Python callback.
-fn report(py: Python<'_>, callback: &Py<PyAny>, token: &str, outcome: Result<Claims, Error>) {
-    let args = match outcome {
-        Ok(claims) => claims_to_py(py, &claims, token).map(|c| (c, py.None().into_bound(py))),
-        Err(e) => Ok((py.None().into_bound(py), errors::to_py(py, &e).into_value(py).into_bound(py).into_any())),
+/// Delivers a finished fetch-then-verify to the Python callback: the claims,
+/// or the exception (also when building the claims failed), never neither.
+fn report(py: Python<'_>, callback: &Py<PyAny>, outcome: Result<Claims, Error>) {
+    let settled =
+        contain(|| Ok(outcome.map_err(|e| errors::to_py(py, &e)).and_then(|claims| crate::claims::to_py(py, claims))));
+    let none = || py.None().into_bound(py);
+    let args = match settled.unwrap_or_else(|e| Err(errors::to_py(py, &e))) {
+        Ok(claims) => (claims, none()),
+        Err(e) => (none(), e.into_value(py).into_bound(py).into_any()),
     };
-    let delivered = args.and_then(|args| callback.call1(py, args));
-    if let Err(e) = delivered {
+    if let Err(e) = callback.call1(py, args) {
         e.write_unraisable(py, Some(callback.bind(py)));
     }
 }
 
-static CLAIMS_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-/// A `tokenward.Claims` (dict subclass) holding the claims. Its `.header`
-/// is decoded from `token` when first read, not on every verify.
-fn claims_to_py<'py>(py: Python<'py>, claims: &Claims, token: &str) -> PyResult<Bound<'py, PyAny>> {
-    let class = CLAIMS_CLASS.import(py, "tokenward.claims", "Claims")?;
-    let object = class.call0()?;
-    json::fill(object.cast::<PyDict>()?, claims.as_object())?;
-    object.setattr(pyo3::intern!(py, "_token"), token)?;
-    Ok(object)
-}
-
 /// The header and claims of `token`, decoded but NOT verified.
 #[pyfunction]
-pub fn decode_unverified<'py>(py: Python<'py>, token: String) -> PyResult<Bound<'py, PyTuple>> {
-    let decoded = tokenward::decode_unverified(&token).map_err(|e| errors::to_py(py, &e))?;
-    let header = PyDict::new(py);
-    json::fill(&header, &decoded.header)?;
-    let claims = PyDict::new(py);
-    json::fill(&claims, &decoded.claims)?;
-    PyTuple::new(py, [header, claims])
+pub fn decode_unverified<'py>(py: Python<'py>, token: Token) -> PyResult<Bound<'py, PyTuple>> {
+    let decoded = guard(py, || tokenward::decode_unverified(token.as_str()))?;
+    PyTuple::new(py, [json::object_to_py(py, &decoded.header)?, json::object_to_py(py, &decoded.claims)?])
 }
 
-/// The scopes `claims` grant, read by the core's rule (`scope`, else `scp`).
+/// For the benchmark: seconds taken by `iterations` verifications of `token`
+/// inside Rust, with no Python in the loop (the core's own cost).
 #[pyfunction]
-pub fn scopes(claims: &Bound<'_, PyDict>) -> PyResult<Vec<String>> {
-    let mut picked = tokenward::JsonObject::new();
-    for name in ["scope", "scp"] {
-        if let Some(value) = claims.get_item(name)? {
-            picked.insert(name.to_owned(), json::from_py(&value)?);
-        }
-    }
-    Ok(tokenward::scopes_of(&picked).into_iter().map(str::to_owned).collect())
+pub fn _time_core(py: Python<'_>, verifier: &Bound<'_, Verifier>, token: Token, iterations: u64) -> PyResult<f64> {
+    let inner = &verifier.get().inner;
+    let outcome = py.detach(|| {
+        contain(|| {
+            let start = std::time::Instant::now();
+            for _ in 0..iterations {
+                inner.verify_with_held_keys(std::hint::black_box(token.as_str()))?;
+            }
+            Ok(start.elapsed().as_secs_f64())
+        })
+    });
+    outcome.map_err(|e| errors::to_py(py, &e))
 }

@@ -171,6 +171,48 @@ def test_unreachable_keys_give_503(base: str, issuer: TestIssuer) -> None:
     assert r.status_code == 503 and r.json()["code"] == "jwks_fetch_failed"
 
 
+def test_the_503_answer_says_the_keys_are_unavailable_and_names_no_url(base: str, issuer: TestIssuer) -> None:
+    issuer.set_behavior(status=500)
+    r = requests.get(f"{base}/me", headers=bearer(good(issuer)))
+    assert r.status_code == 503
+    assert r.json()["message"] == "the signing keys are unavailable; try again later"
+    assert "127.0.0.1" not in r.text and "well-known" not in r.text
+
+
+def test_a_json_body_nested_too_deeply_to_parse_is_401_missing_token(base: str) -> None:
+    body = "[" * 100_000 + "]" * 100_000
+    r = requests.post(f"{base}/cotter", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 401 and r.json()["error"] == "missing_token"
+
+
+def test_a_double_quoted_cookie_value_is_unquoted(base: str, issuer: TestIssuer) -> None:
+    r = requests.get(f"{base}/cookie", headers={"Cookie": f'session="{good(issuer)}"'})
+    assert r.status_code == 200 and r.json()["sub"] == "user-1"
+
+
+@pytest.mark.parametrize("value", ["%E0%A4%A", "%", "%ZZ.%00.%ff", "a%2Eb%2Ec"])
+def test_a_badly_encoded_cookie_value_is_401_not_500(base: str, value: str) -> None:
+    r = requests.get(f"{base}/cookie", headers={"Cookie": f"session={value}"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_token"
+
+
+def test_g_token_header_is_the_verified_header(issuer: TestIssuer) -> None:
+    app = Flask("large-tokens")
+    Tokenward(app, Verifier(jwks_url=issuer.jwks_url, audience=AUD, max_token_bytes=65536))
+
+    @app.get("/header")
+    @require_token()
+    def header() -> Any:
+        assert g.token_header is g.claims.header
+        return jsonify(g.token_header)
+
+    token = issuer.mint({"aud": AUD, "padding": "x" * 30_000}, header={"typ": "at+jwt"})
+    for url in serve(app):
+        r = requests.get(f"{url}/header", headers=bearer(token))
+        assert r.status_code == 200
+        assert r.json() == {"alg": "ES256", "typ": "at+jwt", "kid": issuer.kids[0]}
+
+
 def test_async_view_is_protected(base: str, issuer: TestIssuer) -> None:
     assert requests.get(f"{base}/async").status_code == 401
     assert requests.get(f"{base}/async", headers=bearer(good(issuer))).json() == {"sub": "user-1"}

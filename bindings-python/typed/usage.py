@@ -10,6 +10,7 @@ from flask import Flask, g
 from tokenward import (
     Claims,
     ConfigurationError,
+    InternalError,
     InvalidToken,
     TokenExpired,
     UnverifiedToken,
@@ -54,16 +55,20 @@ def read(verifier: Verifier, token: str) -> Optional[str]:
     header: dict[str, Any] = claims.header
     print(expires, scopes, header, claims.audience)
     ok: bool = verifier.validate(token)
-    print(ok, verifier.stats()["fetches"])
+    also_ok: bool = verifier.validate(token.encode("ascii"))
+    print(ok, also_ok, verifier.stats()["fetches"])
     return claims.subject
 
 
 async def read_async(verifier: Verifier, token: str) -> str:
-    claims = await verifier.verify_async(token)
+    try:
+        claims = await verifier.verify_async(token)
+    except InternalError as e:
+        raise RuntimeError(e.message) from e
     return claims["sub"]  # type: ignore[no-any-return]
 
 
-def unverified(token: str) -> Any:
+def unverified(token: bytes) -> Any:
     decoded: UnverifiedToken = decode_unverified(token)
     return decoded.header.get("kid"), decoded.claims
 
@@ -87,7 +92,7 @@ def main() -> None:
     verifier = build(issuer)
     token = issuer.mint({"sub": "u", "aud": "my-api"}, header={"typ": "at+jwt"})
     assert read(verifier, token) == "u" and asyncio.run(read_async(verifier, token)) == "u"
-    print(unverified(token))
+    print(unverified(token.encode("ascii")))
     try:
         Verifier(secret=b"short", algorithms="HS256")
     except ConfigurationError as e:

@@ -9,13 +9,14 @@ claims = verifier.verify(token)          # Claims, or raises an InvalidToken sub
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from . import _native
 from .claims import Claims, UnverifiedToken
 from .errors import (
     AlgorithmNotAllowed,
     ConfigurationError,
+    InternalError,
     InvalidAudience,
     InvalidClaim,
     InvalidIssuer,
@@ -48,6 +49,7 @@ __all__ = [
     "AlgorithmNotAllowed",
     "Claims",
     "ConfigurationError",
+    "InternalError",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidIssuer",
@@ -80,62 +82,57 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_native._after_fork_in_child)
 
 
+_Token = Union[str, bytes, bytearray, memoryview]
+
+
 class Verifier(_native.Verifier):
     """Verifies tokens against one key source and one set of rules.
 
     Build it once (at import or app start) and share it: it is thread-safe,
     and its key cache is shared by every thread and task. Every argument is
-    keyword-only; times are in seconds.
+    keyword-only; times are in seconds. Exactly one key source is required
+    (``jwks_url``, ``discover``, ``jwks``, ``key`` or ``secret``).
 
-    Key source (exactly one):
-        jwks_url: URL of the provider's JWKS (https, or http to 127.0.0.1/::1).
-        discover: issuer URL; the JWKS is found by OpenID Connect discovery,
-            and tokens must carry this ``iss`` unless ``issuer`` says otherwise.
-        jwks: a JWKS as a dict or JSON text.
-        key: a PEM public key (RSA, EC P-256/384/521/secp256k1, Ed25519).
-        secret: an HMAC secret (bytes or str); needs ``algorithms=["HS256"]`` or similar.
+    A token is a ``str``, or ``bytes``/``bytearray``/``memoryview`` holding
+    its ASCII text; text that is not valid (lone surrogates, bytes that are
+    not UTF-8) is a ``MalformedToken``, and any other type a ``TypeError``.
 
-    Rules:
-        issuer: accepted ``iss`` value(s). Default: not checked.
-        audience: accepted ``aud`` value(s), any-of. Default: none, and a
-            token that carries ``aud`` is refused.
-        algorithms: accepted ``alg`` value(s). Default: every asymmetric one.
-        leeway: clock skew allowed on exp/nbf/iat, seconds. Default 30.
-        max_age: refuse tokens whose ``iat`` is older, seconds. Default none.
-        typ: required header ``typ`` (e.g. ``"at+jwt"``). Default none.
-        required_claims: claims that must be present. Default ``["exp"]``.
-        max_token_bytes: larger tokens are refused unread. Default 16384.
-        millisecond_timestamps: read exp/nbf/iat above 10**11 as ms. Default False.
-        now: judge time claims at this Unix time (tests). Default: the clock.
-
-    Remote keys:
-        timeout: per fetch, seconds. Default 5.
-        cache_ttl: key freshness without ``Cache-Control: max-age``, seconds. Default 600.
-        cooldown: least time between unknown-kid refetches, seconds. Default 30.
-        max_stale: keys keep working this long past expiry while refreshes fail. Default 86400.
-        max_jwks_bytes: largest JWKS response, bytes. Default 524288.
-
-    Raises ConfigurationError for a missing, wrong-typed or out-of-range argument.
+    Raises ConfigurationError for an unknown, missing, wrong-typed or
+    out-of-range argument (an unknown name says which option was meant).
     """
 
-    async def verify_async(self, token: str) -> Claims:
+    async def verify_async(self, token: _Token) -> Claims:
         """Like ``verify``, without blocking the event loop on a key fetch.
 
         With keys held it answers at once; a fetch runs on tokenward's own
         runtime, and concurrent callers share one fetch.
         """
         import asyncio  # here, not at import: asyncio alone takes longer to import than tokenward
+        import contextlib
 
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Claims] = loop.create_future()
 
         def done(claims: Optional[Claims], error: Optional[BaseException]) -> None:
-            loop.call_soon_threadsafe(_settle, future, claims, error)
+            # A loop closed before the fetch ended has nobody waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, claims, error)
 
         claims = self._start_verify(token, done)
         if claims is not None:
             return claims
         return await future
+
+
+def _options_doc() -> str:
+    lines = ["", "", "Options (every one keyword-only; times in seconds):", ""]
+    for spec in _native.option_specs():
+        default = f" Default: {spec['default']}." if spec["default"] else ""
+        lines.append(f"    {spec['name']} ({spec['kind']}): {spec['doc']}{default}")
+    return "\n".join(lines)
+
+
+Verifier.__doc__ = (Verifier.__doc__ or "").rstrip() + _options_doc()
 
 
 def _settle(future: asyncio.Future[Claims], claims: Optional[Claims], error: Optional[BaseException]) -> None:
@@ -148,8 +145,10 @@ def _settle(future: asyncio.Future[Claims], claims: Optional[Claims], error: Opt
         future.set_result(claims)
 
 
-def decode_unverified(token: str) -> UnverifiedToken:
+def decode_unverified(token: _Token) -> UnverifiedToken:
     """Header and claims of ``token``, parsed as strictly as ``verify`` does
-    but with NOTHING checked: for logging or choosing an issuer, never for trust."""
+    but with NOTHING checked: for logging or choosing an issuer, never for trust.
+
+    ``token`` is a ``str`` or ASCII ``bytes``/``bytearray``/``memoryview``, as for ``verify``."""
     header, claims = _native.decode_unverified(token)
     return UnverifiedToken(header, claims)

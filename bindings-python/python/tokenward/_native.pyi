@@ -1,16 +1,29 @@
 # Type stubs for the native module (written by hand; checked with mypy.stubtest).
 from collections.abc import Callable, Iterable
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, final
 
 from typing_extensions import disjoint_base
 
 from .claims import Claims
 
-__all__ = ["TestIssuer", "Verifier", "__version__", "_after_fork_in_child", "decode_unverified", "scopes"]
+__all__ = [
+    "CoreClaims",
+    "TestIssuer",
+    "Verifier",
+    "__version__",
+    "_after_fork_in_child",
+    "_panic_injection",
+    "_time_core",
+    "decode_unverified",
+    "error_codes",
+    "option_specs",
+]
 
 __version__: str
+_panic_injection: bool
 
 _Strings = Union[str, Iterable[str]]
+_Token = Union[str, bytes, bytearray, memoryview]
 
 @disjoint_base
 class Verifier:
@@ -21,7 +34,7 @@ class Verifier:
         discover: Optional[str] = None,
         jwks: Union[str, dict[str, Any], None] = None,
         key: Optional[str] = None,
-        secret: Union[bytes, str, None] = None,
+        secret: Union[bytes, bytearray, str, None] = None,
         issuer: Optional[_Strings] = None,
         audience: Optional[_Strings] = None,
         algorithms: Optional[_Strings] = None,
@@ -37,18 +50,85 @@ class Verifier:
         cooldown: Optional[float] = None,
         max_stale: Optional[float] = None,
         max_jwks_bytes: Optional[int] = None,
-    ) -> Verifier: ...
-    def verify(self, token: str) -> Claims: ...
-    def validate(self, token: str) -> bool: ...
+        token_cache_size: Optional[int] = None,
+    ) -> Verifier:
+        """Verifies JSON Web Tokens against one key source and one set of rules.
+
+        Every argument is keyword-only, and None means "not given". Times are
+        in seconds. An unknown name, a wrong type or a value out of range
+        raises ConfigurationError at once (an unknown name says which option
+        was meant).
+
+        Args:
+            jwks_url (str): URL of the provider's JWKS (https, or http to a loopback address).
+                Default: one key source is required.
+            discover (str): Issuer URL: the JWKS is found by OpenID Connect discovery, and tokens
+                must carry the issuer the discovery document names (unless issuer is set).
+            jwks (dict or str): A JWKS document (JSON text, or a dict).
+            key (str): A PEM public key (RSA, EC P-256/P-384/P-521/secp256k1, Ed25519); it serves
+                tokens with any kid.
+            secret (bytes or str): An HMAC secret (a str is taken as UTF-8); needs the HS
+                algorithms listed; it serves tokens with any kid.
+            issuer (str or list of str): Accepted iss value(s), exact match.
+                Default: none (not checked).
+            audience (str or list of str): Accepted aud value(s), any-of.
+                Default: none (token with aud refused).
+            algorithms (str or list of str): Accepted alg value(s); HMAC ones only when listed.
+                Default: every asymmetric algorithm.
+            leeway (float): Clock skew tolerated on exp, nbf and iat, in seconds. Default: 30.
+            max_age (float): Refuse tokens whose iat is older than this, in seconds. Default: none.
+            typ (str): Required header typ (case-insensitive, application/ prefix optional),
+                e.g. at+jwt. Default: none.
+            required_claims (str or list of str): Claims that must be present.
+                Default: ["exp"]; an empty list requires none.
+            max_token_bytes (int): Longer tokens are refused before any decoding, in bytes.
+                Default: 16384.
+            millisecond_timestamps (bool): Read exp, nbf and iat above 10^11 as milliseconds
+                instead of refusing them. Default: False.
+            now (float): Judge time claims at this fixed Unix time in seconds (for tests).
+                Default: the system clock.
+            timeout (float): Whole-request timeout of a JWKS or discovery fetch, in seconds.
+                Default: 5.
+            cache_ttl (float): Key freshness when the response has no Cache-Control max-age, in
+                seconds. Default: 600 (when no max-age).
+            cooldown (float): Least time between unknown-kid refetches, and between retries after
+                a failed fetch, in seconds. Default: 30.
+            max_stale (float): How long past their freshness held keys keep working while
+                refreshes fail, in seconds. Default: 86400.
+            max_jwks_bytes (int): Largest JWKS or discovery response accepted, in bytes.
+                Default: 524288.
+            token_cache_size (int): Verified tokens kept so a token seen again skips its
+                signature check (entries end at exp and when their key leaves the key set;
+                tokens over 4096 bytes are never kept), a count. Default: 4096; 0 turns it off.
+        """
+    def verify(self, token: _Token) -> Claims:
+        """Verifies ``token`` (a str, or ASCII bytes); raises an InvalidToken subclass
+        (MalformedToken for text that is not valid), JwksError when keys cannot be had,
+        TypeError for a token of another type."""
+    def validate(self, token: _Token) -> bool:
+        """True for a valid token, False for any token problem; raises JwksError or
+        InternalError when the question cannot be answered."""
     def _start_verify(
-        self, token: str, callback: Callable[[Optional[Claims], Optional[BaseException]], None]
+        self, token: _Token, callback: Callable[[Optional[Claims], Optional[BaseException]], None]
     ) -> Optional[Claims]: ...
     def refresh(self) -> None: ...
     def stats(self) -> dict[str, Any]: ...
-    def _time_core(self, token: str, iterations: int) -> float: ...
 
-def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]: ...
-def scopes(claims: dict[str, Any]) -> list[str]: ...
+@final
+class CoreClaims:
+    @staticmethod
+    def from_object(claims: dict[str, Any]) -> CoreClaims: ...
+    def subject(self) -> Optional[str]: ...
+    def issuer(self) -> Optional[str]: ...
+    def audience(self) -> list[str]: ...
+    def unix_time(self, name: str) -> Optional[float]: ...
+    def scopes(self) -> list[str]: ...
+    def header(self) -> dict[str, Any]: ...
+
+def decode_unverified(token: _Token) -> tuple[dict[str, Any], dict[str, Any]]: ...
+def option_specs() -> list[dict[str, str]]: ...
+def error_codes() -> list[str]: ...
+def _time_core(verifier: Verifier, token: _Token, iterations: int) -> float: ...
 def _after_fork_in_child() -> None: ...
 
 @disjoint_base

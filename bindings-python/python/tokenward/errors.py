@@ -3,7 +3,8 @@
     TokenwardError
     ├── InvalidToken            the token is refused (a subclass per reason)
     ├── JwksError               the keys could not be had (fetch or key-set problem)
-    └── ConfigurationError      the Verifier's arguments are wrong (raised by the constructor)
+    ├── ConfigurationError      the Verifier's arguments are wrong (raised by the constructor)
+    └── InternalError           tokenward itself failed (a bug); the token was not accepted
 
 Every instance has ``.code`` (the stable code, e.g. ``"token_expired"``) and
 ``.claim`` (the claim that failed, e.g. ``"aud"``, or None).
@@ -16,6 +17,7 @@ from typing import Optional
 __all__ = [
     "AlgorithmNotAllowed",
     "ConfigurationError",
+    "InternalError",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidIssuer",
@@ -70,6 +72,13 @@ class ConfigurationError(TokenwardError):
     """A Verifier argument is missing, of the wrong type, or out of range."""
 
     code = "configuration"
+
+
+class InternalError(TokenwardError):
+    """tokenward itself failed (a bug, stopped at the boundary); the token was
+    not accepted. Not a token problem: ``validate`` raises it too."""
+
+    code = "internal"
 
 
 class MalformedToken(InvalidToken):
@@ -171,5 +180,6 @@ _BY_CODE: dict[str, type[TokenwardError]] = {
         JwksFetchFailed,
         JwksInvalid,
         ConfigurationError,
+        InternalError,
     )
 }

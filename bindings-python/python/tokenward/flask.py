@@ -16,8 +16,12 @@ JSON body (``json_path="oauth_token.access_token"`` or ``"accessToken"``).
 A request with no token gets 401 and ``WWW-Authenticate: Bearer``; a bad
 token gets 401 with ``error="invalid_token"``; a token without a required
 scope gets 403 with ``error="insufficient_scope"``; keys that cannot be
-fetched give 503. With ``login_url`` set, 401s redirect there instead
+fetched give 503 (with a generic message: the reason, which names URLs,
+goes to the app's log). With ``login_url`` set, 401s redirect there instead
 (with ``?next=`` the original path).
+
+A view that runs has ``g.claims`` (the verified claims), ``g.token_header``
+(the verified protected header) and ``g.token`` (the raw token).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ __all__ = ["TokenSettings", "Tokenward", "require_token", "token_from_request"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _EXTENSION = "tokenward"
+
+_KEYS_UNAVAILABLE = "the signing keys are unavailable; try again later"
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,11 @@ def token_from_request(settings: TokenSettings) -> Optional[str]:
         if cookie:
             return cookie
     if settings.json_path and request.is_json:
-        return _json_field(request.get_json(silent=True), settings.json_path)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested too deeply to parse: no token there, as for any bad body
+            return None
+        return _json_field(body, settings.json_path)
     return None
 
 
@@ -153,6 +163,7 @@ def _authenticate(
 ) -> Optional[Response]:
     """Puts the claims on ``g`` or returns the refusal."""
     g.claims = None
+    g.token_header = None
     g.token = None
     token = token_from_request(settings)
     if token is None:
@@ -164,12 +175,15 @@ def _authenticate(
     except InvalidToken as e:
         return _refuse(settings, 401, "invalid_token", e.code, e.message)
     except JwksError as e:
-        return _refuse(settings, 503, "temporarily_unavailable", e.code, e.message)
+        # The core's message names the key-set URL: for the log, not for the client.
+        current_app.logger.warning("tokenward: %s", e)
+        return _refuse(settings, 503, "temporarily_unavailable", e.code, _KEYS_UNAVAILABLE)
     missing = [s for s in scopes if s not in claims.scopes]
     if missing:
         message = f"the token lacks the scope(s) {' '.join(missing)}"
         return _refuse(settings, 403, "insufficient_scope", "insufficient_scope", message, " ".join(scopes))
     g.claims = claims
+    g.token_header = claims.header
     g.token = token
     return None
 
@@ -183,7 +197,8 @@ def require_token(
 ) -> Callable[[F], F]:
     """Decorates a view so it runs only with a verified token.
 
-    The claims are on ``g.claims`` and the raw token on ``g.token``.
+    The claims are on ``g.claims``, the verified header on ``g.token_header``
+    and the raw token on ``g.token``.
     ``optional=True`` lets requests without any token through (``g.claims``
     is None), but still refuses a bad one. ``scopes`` must all be in the
     token's ``scope``/``scp``. Other keywords override ``TokenSettings``.

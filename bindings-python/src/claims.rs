@@ -1,0 +1,74 @@
+//! `CoreClaims`: the core's `Claims` inside each `tokenward.Claims`, so that
+//! its helpers (`subject`, `expires_at`, `scopes`, `header`...) give what the
+//! core gives every language, and `.header` is the header that was verified.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyType};
+use tokenward::Claims;
+
+use crate::errors::guard;
+use crate::json;
+
+/// The core's reading of one set of claims (read-only).
+#[pyclass(module = "tokenward._native", frozen)]
+pub struct CoreClaims {
+    claims: Claims,
+}
+
+#[pymethods]
+impl CoreClaims {
+    /// Claims built by hand (not verified), read by the same rules, with an empty header.
+    #[staticmethod]
+    fn from_object(py: Python<'_>, claims: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let object = json::claims_from_py(claims)?;
+        guard(py, || Ok(CoreClaims { claims: Claims::from_object(object) }))
+    }
+
+    /// `sub`, when it is a string.
+    fn subject(&self, py: Python<'_>) -> PyResult<Option<&str>> {
+        guard(py, || Ok(self.claims.subject()))
+    }
+
+    /// `iss`, when it is a string.
+    fn issuer(&self, py: Python<'_>) -> PyResult<Option<&str>> {
+        guard(py, || Ok(self.claims.issuer()))
+    }
+
+    /// `aud` as a list.
+    fn audience(&self, py: Python<'_>) -> PyResult<Vec<&str>> {
+        guard(py, || Ok(self.claims.audience()))
+    }
+
+    /// A time claim in Unix seconds (milliseconds converted), or None when it
+    /// is not a number or lies outside the years 1 to 9999.
+    fn unix_time(&self, py: Python<'_>, name: &str) -> PyResult<Option<f64>> {
+        guard(py, || Ok(self.claims.unix_time(name)))
+    }
+
+    /// Scopes from `scope`, else `scp`.
+    fn scopes(&self, py: Python<'_>) -> PyResult<Vec<&str>> {
+        guard(py, || Ok(self.claims.scopes()))
+    }
+
+    /// The verified protected header, as a new dict.
+    fn header<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        json::object_to_py(py, self.claims.header())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("CoreClaims(sub={:?})", self.claims.subject())
+    }
+}
+
+static CLAIMS_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// A `tokenward.Claims` (dict subclass) filled with the claims, with the
+/// core's `Claims` moved into its `_core` once the dict is filled.
+pub fn to_py(py: Python<'_>, claims: Claims) -> PyResult<Bound<'_, PyAny>> {
+    let class = CLAIMS_CLASS.import(py, "tokenward.claims", "Claims")?;
+    let object = class.call0()?;
+    json::fill(object.cast::<PyDict>()?, claims.as_object())?;
+    object.setattr(pyo3::intern!(py, "_core"), CoreClaims { claims })?;
+    Ok(object)
+}
