@@ -4,28 +4,46 @@ use std::str::FromStr;
 /// A JWS signature algorithm tokenward can verify (RFC 7518, RFC 8037, RFC 8812).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
     RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
     RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
     RS512,
+    /// RSASSA-PSS with SHA-256.
     PS256,
+    /// RSASSA-PSS with SHA-384.
     PS384,
+    /// RSASSA-PSS with SHA-512.
     PS512,
+    /// ECDSA on P-256 with SHA-256.
     ES256,
+    /// ECDSA on P-384 with SHA-384.
     ES384,
+    /// ECDSA on P-521 with SHA-512.
     ES512,
+    /// ECDSA on secp256k1 with SHA-256 (RFC 8812).
     ES256K,
+    /// EdDSA on Ed25519 (RFC 8037).
     EdDSA,
+    /// HMAC with SHA-256 (only when listed).
     HS256,
+    /// HMAC with SHA-384 (only when listed).
     HS384,
+    /// HMAC with SHA-512 (only when listed).
     HS512,
 }
 
 /// What kind of key an algorithm needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
+    /// RSA keys (`kty` RSA): RS* and PS*.
     Rsa,
+    /// Elliptic-curve keys (`kty` EC): ES*.
     Ec,
+    /// Octet key pairs (`kty` OKP, Ed25519): EdDSA.
     Okp,
+    /// Shared secrets (`kty` oct): HS*.
     Hmac,
 }
 
@@ -72,6 +90,7 @@ impl Algorithm {
         }
     }
 
+    /// The kind of key that verifies this algorithm.
     pub fn family(self) -> Family {
         match self {
             Algorithm::RS256
@@ -86,6 +105,7 @@ impl Algorithm {
         }
     }
 
+    /// True for the HMAC algorithms, which a shared secret verifies.
     pub fn is_symmetric(self) -> bool {
         self.family() == Family::Hmac
     }

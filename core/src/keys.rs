@@ -397,10 +397,12 @@ impl KeySet {
         Ok(KeySet { keys: vec![key], skipped: Vec::new(), any_kid: true })
     }
 
+    /// How many usable keys the set holds.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// True when the set holds no usable key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

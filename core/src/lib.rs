@@ -13,6 +13,16 @@
 //! println!("user {}", claims.subject().unwrap_or("?"));
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! - `testing`: [`testing::TestIssuer`], a real issuer for tests (keys, a
+//!   JWKS and discovery server on 127.0.0.1, token minting, failure modes).
+//! - `panic-injection`: test builds only; a token equal to `PANIC_TOKEN` or
+//!   a key-set URL ending in `PANIC_PATH` panics inside tokenward, so tests
+//!   can prove the bindings contain panics. Never enable it in production.
+
+#![deny(missing_docs)]
 
 mod algorithm;
 mod claims;

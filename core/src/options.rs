@@ -16,7 +16,9 @@ use crate::verifier::{Verifier, VerifierBuilder};
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum OneOrMany {
+    /// A single value.
     One(String),
+    /// Several values.
     Many(Vec<String>),
 }
 
@@ -203,18 +205,23 @@ pub struct Options {
     pub key: Option<String>,
     /// An HMAC secret (raw bytes).
     pub secret: Option<Vec<u8>>,
+    /// Accepted `iss` value(s). Defaults to not checked.
     pub issuer: Option<OneOrMany>,
+    /// Accepted `aud` value(s), any-of. Defaults to none (a token with `aud` is refused).
     pub audience: Option<OneOrMany>,
+    /// Accepted `alg` names. Defaults to every asymmetric algorithm.
     pub algorithms: Option<OneOrMany>,
     /// Seconds. Defaults to 30.
     pub leeway: Option<f64>,
     /// Seconds. Defaults to none.
     pub max_age: Option<f64>,
+    /// Required header `typ`. Defaults to none.
     pub typ: Option<String>,
     /// Defaults to `["exp"]`.
     pub required_claims: Option<OneOrMany>,
     /// Bytes. Defaults to 16 384.
     pub max_token_bytes: Option<f64>,
+    /// Read time claims above 10^11 as milliseconds. Defaults to false.
     pub millisecond_timestamps: Option<bool>,
     /// Unix seconds. Defaults to the system clock.
     pub now: Option<f64>,

@@ -37,6 +37,7 @@ pub enum Clock {
 }
 
 impl Clock {
+    /// Seconds since the Unix epoch.
     pub fn now(self) -> f64 {
         match self {
             Clock::System => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64()),

@@ -238,10 +238,12 @@ impl TestIssuer {
         format!("http://{}", self.addr)
     }
 
+    /// Where the key set is served.
     pub fn jwks_url(&self) -> String {
         format!("{}{JWKS_PATH}", self.url())
     }
 
+    /// Where the OpenID Connect discovery document is served.
     pub fn discovery_url(&self) -> String {
         format!("{}{DISCOVERY_PATH}", self.url())
     }

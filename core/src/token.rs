@@ -101,7 +101,9 @@ pub(crate) struct Registered<'p> {
 /// Header and claims of a token whose signature and claims were NOT checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnverifiedToken {
+    /// The protected header.
     pub header: JsonObject,
+    /// The payload's claims.
     pub claims: JsonObject,
 }
 

@@ -111,6 +111,7 @@ pub struct VerifierBuilder {
 }
 
 impl Verifier {
+    /// Starts a verifier's options; every option has its default until set.
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder {
             keys: Vec::new(),
@@ -321,6 +322,7 @@ impl VerifierBuilder {
         self
     }
 
+    /// Accept each of these `iss` values.
     pub fn issuers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, issuers: I) -> Self {
         self.policy.issuers.extend(issuers.into_iter().map(Into::into));
         self
@@ -332,6 +334,7 @@ impl VerifierBuilder {
         self
     }
 
+    /// Accept tokens whose `aud` contains any of these values.
     pub fn audiences<I: IntoIterator<Item = S>, S: Into<String>>(mut self, audiences: I) -> Self {
         self.policy.audiences.extend(audiences.into_iter().map(Into::into));
         self
