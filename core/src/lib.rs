@@ -18,6 +18,8 @@
 //!
 //! - `testing`: [`testing::TestIssuer`], a real issuer for tests (keys, a
 //!   JWKS and discovery server on 127.0.0.1, token minting, failure modes).
+//! - `axum`: [`axum`](crate::axum) extractors over the request-side rules of
+//!   [`http`].
 //! - `panic-injection`: test builds only; a token equal to `PANIC_TOKEN` or
 //!   a key-set URL ending in `PANIC_PATH` panics inside tokenward, so tests
 //!   can prove the bindings contain panics. Never enable it in production.
@@ -25,10 +27,13 @@
 #![deny(missing_docs)]
 
 mod algorithm;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod claims;
 mod discovery;
 mod error;
 mod fetch;
+pub mod http;
 mod jwks;
 mod keys;
 mod options;
