@@ -483,7 +483,9 @@ fn cookie(headers: &[&str], name: &str) -> Option<String> {
     None
 }
 
-fn is_json(content_type: Option<&str>) -> bool {
+/// True for a JSON media type (`application/json`, `application/*+json`):
+/// the only bodies a token or a login payload is read from.
+pub fn is_json(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else { return false };
     let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))

@@ -10,16 +10,17 @@
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, State};
-use axum::http::header::{COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
-use axum::http::request::Parts;
+use axum::extract::State;
+use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
+use tokenward::axum::{Authenticated, Guard};
+use tokenward::http::{is_json, GateConfig};
 use tokenward::{Claims, Verifier};
 
 const SCHEMA: &str = include_str!("../../schema.sql");
@@ -55,10 +56,16 @@ pub fn router(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
     let identity = Verifier::builder().discover(&config.issuer).audience(&config.client_id).build()?;
     let db = Connection::open(&config.database)?;
     db.execute_batch(SCHEMA)?;
+    // `/me` takes the access token from the Authorization header or the
+    // cookie set at login; tokenward's Guard applies the request-side rules.
+    let guard = Guard::new(
+        access.clone(),
+        GateConfig { cookie: Some(ACCESS_COOKIE.to_owned()), ..GateConfig::default() },
+    )?;
     let app = App { access, identity, db: Arc::new(Mutex::new(db)), cookie_secure: config.cookie_secure };
     Ok(Router::new()
         .route("/login", post(login))
-        .route("/me", get(me))
+        .route("/me", get(me).layer(Extension(guard)))
         .route("/session", get(session))
         .route("/logout", post(logout))
         .with_state(app))
@@ -132,8 +139,12 @@ fn new_session_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-async fn login(State(app): State<App>, body: Bytes) -> Response {
-    let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+async fn login(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    // Only a JSON body: a cross-site form can post text/plain without a
+    // preflight, and reading it would let another site log a visitor in.
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let payload: Value =
+        if is_json(content_type) { serde_json::from_slice(&body).unwrap_or(Value::Null) } else { Value::Null };
     let (Some(access_token), Some(id_token)) = tokens_from(&payload) else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -183,37 +194,6 @@ async fn login(State(app): State<App>, body: Bytes) -> Response {
     set_cookie(&mut headers, ACCESS_COOKIE, access_token, lifetime, app.cookie_secure);
     set_cookie(&mut headers, SESSION_COOKIE, &session_id, None, app.cookie_secure);
     (headers, Json(json!({ "user": user, "created": created }))).into_response()
-}
-
-/// tokenward as an axum extractor: a handler that takes `Authenticated`
-/// runs only with a verified access token, read from the `Authorization:
-/// Bearer` header or the `access_token` cookie. Otherwise the request gets
-/// 401 with an RFC 6750 challenge (503 when keys cannot be fetched).
-pub struct Authenticated(pub Claims);
-
-impl FromRequestParts<App> for Authenticated {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
-        let bearer = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_owned());
-        let Some(token) = bearer.or_else(|| cookie(&parts.headers, ACCESS_COOKIE)) else {
-            let body = Json(json!({ "error": "missing_token", "code": "missing_token", "message": "log in first" }));
-            return Err((StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer".to_owned())], body).into_response());
-        };
-        app.access.verify(&token).await.map(Authenticated).map_err(|e| {
-            let body = Json(json!({ "error": "invalid_token", "code": e.code(), "message": e.message() }));
-            let description: String =
-                e.message().chars().filter(|c| matches!(c, ' '..='~') && *c != '"' && *c != '\\').collect();
-            let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{description}\"");
-            (status_for(&e), [(WWW_AUTHENTICATE, challenge)], body).into_response()
-        })
-    }
 }
 
 async fn me(State(app): State<App>, Authenticated(claims): Authenticated) -> Response {

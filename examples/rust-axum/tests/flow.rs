@@ -46,7 +46,12 @@ impl Running {
     }
 
     async fn login(&self, body: Value) -> Response {
-        self.client.post(format!("{}/login", self.base)).body(body.to_string()).send().await.unwrap()
+        self.login_as(body, "application/json").await
+    }
+
+    async fn login_as(&self, body: Value, content_type: &str) -> Response {
+        let url = format!("{}/login", self.base);
+        self.client.post(url).header("content-type", content_type).body(body.to_string()).send().await.unwrap()
     }
 
     async fn get(&self, path: &str, cookies: &str) -> Response {
@@ -205,4 +210,13 @@ async fn a_malformed_session_cookie_is_an_unknown_session() {
         let out = app.client.post(format!("{}/logout", app.base)).header(COOKIE, &cookie).send().await.unwrap();
         assert_eq!(out.status(), StatusCode::OK, "{sid}");
     }
+}
+
+#[tokio::test]
+async fn a_login_posted_as_text_plain_is_refused_like_any_non_json_body() {
+    let app = start().await;
+    let payload = cotter(app.tokens("user-1", json!({})));
+    let response = app.login_as(payload, "text/plain").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "a cross-site form must not log anyone in");
+    assert_eq!(body(response).await["code"], "missing_tokens");
 }
