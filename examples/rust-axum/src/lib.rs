@@ -58,10 +58,8 @@ pub fn router(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
     db.execute_batch(SCHEMA)?;
     // `/me` takes the access token from the Authorization header or the
     // cookie set at login; tokenward's Guard applies the request-side rules.
-    let guard = Guard::new(
-        access.clone(),
-        GateConfig { cookie: Some(ACCESS_COOKIE.to_owned()), ..GateConfig::default() },
-    )?;
+    let guard =
+        Guard::new(access.clone(), GateConfig { cookie: Some(ACCESS_COOKIE.to_owned()), ..GateConfig::default() })?;
     let app = App { access, identity, db: Arc::new(Mutex::new(db)), cookie_secure: config.cookie_secure };
     Ok(Router::new()
         .route("/login", post(login))
