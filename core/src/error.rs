@@ -119,6 +119,15 @@ impl ErrorCode {
     }
 }
 
+impl std::str::FromStr for ErrorCode {
+    type Err = ();
+
+    /// The code for its stable name (`"token_expired"`); `Err` for an unknown name.
+    fn from_str(name: &str) -> Result<ErrorCode, ()> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == name).ok_or(())
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -151,6 +160,12 @@ impl Error {
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error::new(ErrorCode::Configuration, message)
+    }
+
+    /// An error rebuilt from its parts, e.g. by a binding that caught one in
+    /// its own language and hands it back to the core (the HTTP layer).
+    pub fn from_parts(code: ErrorCode, claim: Option<String>, message: impl Into<String>) -> Self {
+        Error { code, claim: claim.map(Cow::Owned), message: message.into() }
     }
 
     /// A failure of tokenward itself, e.g. a panic caught at a language boundary.
