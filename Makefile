@@ -5,6 +5,8 @@ PYTHON ?= python3
 FUZZ_CASES ?= 200000
 VENV := .venv
 PY := $(VENV)/bin/python
+# Release tooling (release/requirements.txt): maturin, zig, cargo-zigbuild, actionlint.
+RELEASE_VENV := .venv-release
 export CARGO_TERM_COLOR ?= never
 # The development builds of both packages carry the test-only feature
 # panic-injection, so the tests can prove a panic never escapes a binding;
@@ -58,7 +60,7 @@ node: bindings-node/node_modules/.deps ## build the Node addon with @napi-rs/cli
 	cd bindings-node && npx napi build --platform --release --no-js --dts native.d.ts --features panic-injection -- --locked
 
 .PHONY: lint
-lint: lint-rust lint-python lint-node ## every linter: rustfmt, clippy, ruff, mypy --strict, stubtest, tsc --strict
+lint: lint-rust lint-python lint-node lint-versions lint-workflows ## every linter: rustfmt, clippy, ruff, mypy --strict, stubtest, tsc --strict, versions, actionlint
 
 .PHONY: lint-rust
 lint-rust: ## cargo fmt --check and clippy with warnings as errors
@@ -69,8 +71,17 @@ lint-rust: ## cargo fmt --check and clippy with warnings as errors
 lint-python: python ## ruff, mypy --strict on the package and a typed usage file, stubtest on the stubs
 	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed ../examples ../bench/python
 	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed ../examples ../bench/python
-	cd bindings-python && ../$(VENV)/bin/mypy --strict python/tokenward typed/usage.py
+	cd bindings-python && ../$(VENV)/bin/mypy --strict python/tokenward typed/usage.py typed/usage_fastapi.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest tokenward._native
+
+.PHONY: lint-versions
+lint-versions: $(VENV)/.deps ## the crate, the wheel and the npm packages carry one version (release/check-versions.py)
+	$(PY) release/check-versions.py
+
+.PHONY: lint-workflows
+lint-workflows: $(RELEASE_VENV)/.deps ## actionlint on .github/workflows (shellcheck on their run: scripts), shellcheck on release/*.sh
+	$(RELEASE_VENV)/bin/actionlint -shellcheck $(RELEASE_VENV)/bin/shellcheck -pyflakes ''
+	$(RELEASE_VENV)/bin/shellcheck release/*.sh
 
 .PHONY: lint-node
 lint-node: bindings-node/node_modules/.deps ## tsc --strict on a typed usage file of index.d.ts, express.d.ts, testing.d.ts
@@ -92,7 +103,7 @@ demo: examples ## the seed login flow end to end: a TestIssuer as provider, Flas
 	$(PY) examples/demo.py
 
 .PHONY: test
-test: lint test-rust test-python test-node test-examples ## lint, then every test in every language, then the demo
+test: lint test-rust test-python test-node test-examples test-dist ## lint, then every test in every language and of the release artifacts, then the demo
 	$(PY) examples/demo.py
 
 .PHONY: test-rust
@@ -112,6 +123,27 @@ test-node: node ## node --test: vectors, jose interop, single flight, worker_thr
 test-examples: examples ## the Flask and Express examples over HTTP (the axum example's tests run in test-rust)
 	cd examples/flask-login && ../../$(PY) -m pytest -q -p no:cacheprovider
 	cd examples/express-login && node --test test/*.test.js
+
+$(RELEASE_VENV)/.deps: release/requirements.txt
+	$(PYTHON) -m venv $(RELEASE_VENV)
+	$(RELEASE_VENV)/bin/python -m pip install --quiet -r release/requirements.txt
+	touch $@
+
+# Linux x86_64 here; the release workflow (.github/workflows/release.yml) builds
+# every platform. `make dist DIST_TARGETS=x86_64-unknown-linux-gnu` builds one.
+DIST_TARGETS ?= x86_64-unknown-linux-gnu x86_64-unknown-linux-musl
+
+.PHONY: dist
+dist: $(RELEASE_VENV)/.deps bindings-node/node_modules/.deps ## release artifacts into dist/: manylinux2014 and musllinux wheels, sdist, npm tarballs, crate
+	release/dist.sh $(DIST_TARGETS)
+
+.PHONY: test-dist
+test-dist: dist ## install the artifacts with no Rust toolchain on PATH and smoke-test them (Flask, Express, CJS, ESM)
+	release/test-dist.sh
+
+# Within `make test`, dist builds only what can be installed on this machine:
+# no musl Python or Node runs here to load the musl artifacts.
+test: DIST_TARGETS = x86_64-unknown-linux-gnu
 
 .PHONY: bench
 bench: ## core benchmark: tokenward vs bare aws-lc vs jsonwebtoken, per algorithm
