@@ -9,11 +9,19 @@ use tokenward::Claims;
 
 use crate::errors::guard;
 use crate::json;
+use crate::renderings::Renderings;
 
 /// The core's reading of one set of claims (read-only).
 #[pyclass(module = "tokenward._native", frozen)]
 pub struct CoreClaims {
     claims: Claims,
+}
+
+impl CoreClaims {
+    /// The core's claims, for the request-side checks (`crate::gate`).
+    pub(crate) fn claims(&self) -> &Claims {
+        &self.claims
+    }
 }
 
 #[pymethods]
@@ -51,9 +59,9 @@ impl CoreClaims {
         guard(py, || Ok(self.claims.scopes()))
     }
 
-    /// The verified protected header, as a new dict.
+    /// The verified protected header, as a new dict (members in signed order).
     fn header<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        json::object_to_py(py, self.claims.header())
+        json::object_from_text(py, self.claims.header_json())
     }
 
     fn __repr__(&self) -> String {
@@ -63,12 +71,28 @@ impl CoreClaims {
 
 static CLAIMS_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// A `tokenward.Claims` (dict subclass) filled with the claims, with the
-/// core's `Claims` moved into its `_core` once the dict is filled.
-pub fn to_py(py: Python<'_>, claims: Claims) -> PyResult<Bound<'_, PyAny>> {
+/// A `tokenward.Claims` (dict subclass) filled from the claims' JSON text as
+/// signed (through `renderings` when the verifier has them), with the core's
+/// `Claims` moved into its `_core`.
+pub fn to_py<'py>(py: Python<'py>, claims: Claims, renderings: Option<&Renderings>) -> PyResult<Bound<'py, PyAny>> {
     let class = CLAIMS_CLASS.import(py, "tokenward.claims", "Claims")?;
-    let object = class.call0()?;
-    json::fill(object.cast::<PyDict>()?, claims.as_object())?;
-    object.setattr(pyo3::intern!(py, "_core"), CoreClaims { claims })?;
-    Ok(object)
+    // From a template, the fresh dict takes a copy of the template's table
+    // in one step (dict's own fast path for an empty dict).
+    let new = |template: Option<&Bound<'py, PyDict>>| -> PyResult<Bound<'py, PyDict>> {
+        let dict = class.call0()?.cast_into::<PyDict>()?;
+        if let Some(template) = template {
+            dict.update(template.as_mapping())?;
+        }
+        Ok(dict)
+    };
+    let dict = match renderings {
+        Some(renderings) => renderings.render(py, &claims, new)?,
+        None => {
+            let dict = new(None)?;
+            json::fill_from_text(&dict, claims.to_json())?;
+            dict
+        }
+    };
+    dict.setattr(pyo3::intern!(py, "_core"), CoreClaims { claims })?;
+    Ok(dict.into_any())
 }

@@ -3,8 +3,10 @@
 
 mod claims;
 mod errors;
+mod gate;
 mod json;
 mod options;
+mod renderings;
 mod runtime;
 mod testing;
 mod token;
@@ -16,6 +18,8 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use crate::claims::CoreClaims;
+    #[pymodule_export]
+    use crate::gate::Gate;
     #[pymodule_export]
     use crate::testing::TestIssuer;
     #[pymodule_export]

@@ -9,6 +9,7 @@ use tokenward::{contain, contain_future, Claims, Error, PendingVerify};
 
 use crate::errors::{self, guard};
 use crate::json;
+use crate::renderings::Renderings;
 use crate::runtime;
 use crate::token::Token;
 
@@ -16,6 +17,7 @@ use crate::token::Token;
 #[pyclass(module = "tokenward._native", subclass, frozen)]
 pub struct Verifier {
     inner: tokenward::Verifier,
+    renderings: Renderings,
 }
 
 /// What `_start_verify` found without waiting.
@@ -44,14 +46,14 @@ impl Verifier {
     fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let options = crate::options::from_kwargs(py, options)?;
         let inner = guard(py, || options.build())?;
-        Ok(Verifier { inner })
+        Ok(Verifier { inner, renderings: Renderings::default() })
     }
 
     /// Verifies `token` and returns its claims; raises an `InvalidToken`
     /// subclass for a bad token, `JwksError` when keys cannot be had.
     fn verify<'py>(&self, py: Python<'py>, token: Token) -> PyResult<Bound<'py, PyAny>> {
         match py.detach(|| self.verify_released(token.as_str())) {
-            Ok(claims) => crate::claims::to_py(py, claims),
+            Ok(claims) => crate::claims::to_py(py, claims, Some(&self.renderings)),
             Err(e) => Err(errors::to_py(py, &e)),
         }
     }
@@ -83,7 +85,7 @@ impl Verifier {
             })
         });
         match started {
-            Ok(Started::Done(claims)) => crate::claims::to_py(py, claims).map(Some),
+            Ok(Started::Done(claims)) => crate::claims::to_py(py, claims, Some(&self.renderings)).map(Some),
             Ok(Started::Fetching(pending)) => {
                 let runtime = runtime::get().map_err(|e| errors::to_py(py, &e))?;
                 runtime.spawn(async move {
@@ -102,9 +104,16 @@ impl Verifier {
         outcome.map_err(|e| errors::to_py(py, &e))
     }
 
-    /// Cache counters (all zero for static keys).
+    /// Key-cache counters (zero for static keys), and the verified-token
+    /// cache's under `token_cache`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let (s, keys_loaded) = guard(py, || Ok((self.inner.stats(), self.inner.has_keys())))?;
+        let tokens = PyDict::new(py);
+        tokens.set_item("hits", s.tokens.hits)?;
+        tokens.set_item("misses", s.tokens.misses)?;
+        tokens.set_item("evictions", s.tokens.evictions)?;
+        tokens.set_item("invalidations", s.tokens.invalidations)?;
+        tokens.set_item("entries", s.tokens.entries)?;
         let d = PyDict::new(py);
         d.set_item("fetches", s.fetches)?;
         d.set_item("not_modified", s.not_modified)?;
@@ -114,6 +123,7 @@ impl Verifier {
         d.set_item("fetch_failures", s.fetch_failures)?;
         d.set_item("last_error", s.last_error)?;
         d.set_item("keys_loaded", keys_loaded)?;
+        d.set_item("token_cache", tokens)?;
         Ok(d)
     }
 
@@ -131,8 +141,9 @@ impl Verifier {
 /// Delivers a finished fetch-then-verify to the Python callback: the claims,
 /// or the exception (also when building the claims failed), never neither.
 fn report(py: Python<'_>, callback: &Py<PyAny>, outcome: Result<Claims, Error>) {
-    let settled =
-        contain(|| Ok(outcome.map_err(|e| errors::to_py(py, &e)).and_then(|claims| crate::claims::to_py(py, claims))));
+    let settled = contain(|| {
+        Ok(outcome.map_err(|e| errors::to_py(py, &e)).and_then(|claims| crate::claims::to_py(py, claims, None)))
+    });
     let none = || py.None().into_bound(py);
     let args = match settled.unwrap_or_else(|e| Err(errors::to_py(py, &e))) {
         Ok(claims) => (claims, none()),
@@ -150,15 +161,21 @@ pub fn decode_unverified<'py>(py: Python<'py>, token: Token) -> PyResult<Bound<'
     PyTuple::new(py, [json::object_to_py(py, &decoded.header)?, json::object_to_py(py, &decoded.claims)?])
 }
 
-/// For the benchmark: seconds taken by `iterations` verifications of `token`
-/// inside Rust, with no Python in the loop (the core's own cost).
+/// For the benchmark: seconds taken by `iterations` verifications inside
+/// Rust, cycling through `tokens`, with no Python in the loop (the core's own
+/// cost, to set beside `verify`'s on the same tokens).
 #[pyfunction]
-pub fn _time_core(py: Python<'_>, verifier: &Bound<'_, Verifier>, token: Token, iterations: u64) -> PyResult<f64> {
+pub fn _time_core(
+    py: Python<'_>,
+    verifier: &Bound<'_, Verifier>,
+    tokens: Vec<Token>,
+    iterations: u64,
+) -> PyResult<f64> {
     let inner = &verifier.get().inner;
     let outcome = py.detach(|| {
         contain(|| {
             let start = std::time::Instant::now();
-            for _ in 0..iterations {
+            for token in tokens.iter().cycle().take(usize::try_from(iterations).unwrap_or(usize::MAX)) {
                 inner.verify_with_held_keys(std::hint::black_box(token.as_str()))?;
             }
             Ok(start.elapsed().as_secs_f64())

@@ -352,6 +352,7 @@ def test_the_core_timing_hook_is_a_private_module_function_not_a_verifier_method
     verifier = hs_verifier()
     assert not hasattr(verifier, "_time_core") and not hasattr(Verifier, "_time_core")
     token = jwt.encode({"exp": 4_000_000_000}, SECRET, algorithm="HS256")
-    assert _native._time_core(verifier, token, 10) >= 0.0
+    assert _native._time_core(verifier, [token], 10) >= 0.0
+    assert _native._time_core(verifier, [token, token.encode()], 10) >= 0.0
     with pytest.raises(MalformedToken):
-        _native._time_core(verifier, "x", 10)
+        _native._time_core(verifier, [token, "x"], 10)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import hmac
 import json
 import pickle
 from datetime import datetime, timezone
 
+import pytest
 from tokenward import Claims, Verifier
 from tokenward.testing import TestIssuer
 
@@ -84,3 +88,81 @@ def test_claims_stay_a_dict_that_json_pickle_and_copy_keep_with_its_header(issue
         assert type(again) is Claims and again == claims
         assert again.header == claims.header and again.header["kid"] == issuer.kids[0]
         assert again.subject == "user-1" and again.expires_at == EXPIRES
+
+
+SECRET = b"k" * 32
+# Payloads as a signer may write them: spacing, escapes, non-ASCII text,
+# every kind of number, nesting, empty containers, quotes past the first
+# eight bytes of a string.
+PAYLOADS = [
+    '{ "exp" : 4000000000 ,\n\t"sub":"spaced" \r\n}',
+    '{"exp":4000000000,"name":"Zo\\u00eb \\"Z\\" \\\\ \\/ \\b\\f\\n\\r\\t","emoji":"\\ud83d\\ude00",'
+    '"raw":"Zoë 😀 中文","k\\u00e9y":"escaped name"}',
+    '{"exp":4000000000,"n":[-1,0,7,1.5,-2.5e-3,1E2,4e-1,18446744073709551615,18446744073709551616,'
+    "9223372036854775808,-9223372036854775808]}",
+    '{"exp":4000000000,"deep":{"a":[{"b":[[],{}]}],"c":{"d":{"e":[true,false,null]}}},"t":true,'
+    '"f":false,"z":null,"e":"","es":[],"eo":{}}',
+    '{"exp":4000000000,"a":"x","b":"0123456789abcdefghij\\"k","c":"0123456\\\\","d":"01234567"}',
+]
+
+
+def hs256(payload: str, header: str = '{"alg": "HS256", "typ": "JWT"}') -> str:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = f"{b64(header.encode())}.{b64(payload.encode())}"
+    signature = hmac.new(SECRET, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_claims_are_the_signed_json_with_its_members_in_signed_order(payload: str) -> None:
+    verifier = Verifier(secret=SECRET, algorithms=["HS256"])
+    token = hs256(payload, header='{"alg" : "HS256",\n "typ": "JWT", "x5t#S256": "\\u00e9"}')
+    expected = json.loads(payload)
+    for _ in range(5):  # the first verifications, then cache hits
+        claims = verifier.verify(token)
+        assert claims == expected and list(claims) == list(expected)
+    assert claims.header == {"alg": "HS256", "typ": "JWT", "x5t#S256": "é"}
+    assert verifier.stats()["token_cache"]["hits"] == 3
+
+
+def test_numbers_read_as_the_core_reads_them_integers_beyond_64_bits_as_floats() -> None:
+    verifier = Verifier(secret=SECRET, algorithms=["HS256"])
+    claims = verifier.verify(hs256(PAYLOADS[2]))
+    assert [type(n) for n in claims["n"]] == [int, int, int, float, float, float, float, int, float, int, int]
+
+
+def test_tokens_laid_out_alike_are_each_read_as_written() -> None:
+    # Same names in the same order, values that begin alike or change type,
+    # more layouts than the verifier keeps, each token verified once.
+    values = [
+        "1",
+        "12",
+        "1.5",
+        "1e1",
+        "-1",
+        '"1"',
+        '"12"',
+        '"1\\"2"',
+        "[1]",
+        "[1,2]",
+        '{"a":1}',
+        "true",
+        "null",
+    ]
+    layouts = [
+        '{{"exp":4000000000,"v":{v},"sub":"s{i}"}}',
+        '{{"exp":4000000000,"v":{v},"sub":"s{i}","x":[{v}]}}',
+        '{{ "exp": 4000000000, "v": {v}, "sub": "s{i}" }}',
+        '{{"v":{v},"exp":4000000000,"sub":"s{i}"}}',
+        '{{"exp":4000000000,"sub":"s{i}","v":{v}}}',
+        '{{"exp":4000000000,"sub":"s{i}"}}',
+    ]
+    verifier = Verifier(secret=SECRET, algorithms=["HS256"])
+    for i, (value, layout) in enumerate((v, layout) for v in values * 2 for layout in layouts):
+        payload = layout.format(v=value, i=i)
+        claims = verifier.verify(hs256(payload))
+        expected = json.loads(payload)
+        assert claims == expected and list(claims) == list(expected), payload
+        assert [type(v) for v in claims.values()] == [type(v) for v in expected.values()], payload

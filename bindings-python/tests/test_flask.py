@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from tokenward import Verifier
 from tokenward.flask import Tokenward, require_token
 from tokenward.testing import TestIssuer
@@ -158,17 +159,18 @@ def test_optional_auth_lets_anonymous_in_but_not_bad_tokens(base: str, issuer: T
 def test_login_url_redirects_instead_of_401(base: str, issuer: TestIssuer) -> None:
     r = requests.get(f"{base}/login-page?tab=1", allow_redirects=False)
     assert r.status_code == 302
-    assert r.headers["Location"] == "/login?from=app&next=%2Flogin-page%3Ftab%3D1"
+    assert r.headers["Location"] == "/login?from=app&next=/login-page%3Ftab%3D1"
     assert (
         requests.get(f"{base}/login-page", headers=bearer(good(issuer)), allow_redirects=False).status_code
         == 200
     )
 
 
-def test_unreachable_keys_give_503(base: str, issuer: TestIssuer) -> None:
+def test_unreachable_keys_give_503_with_retry_after(base: str, issuer: TestIssuer) -> None:
     issuer.set_behavior(status=500)
     r = requests.get(f"{base}/me", headers=bearer(good(issuer)))
-    assert r.status_code == 503 and r.json()["code"] == "jwks_fetch_failed"
+    assert r.status_code == 503 and r.json()["code"] == "keys_unavailable"
+    assert r.headers["Retry-After"] == "30"
 
 
 def test_the_503_answer_says_the_keys_are_unavailable_and_names_no_url(base: str, issuer: TestIssuer) -> None:
@@ -180,7 +182,7 @@ def test_the_503_answer_says_the_keys_are_unavailable_and_names_no_url(base: str
 
 
 def test_a_json_body_nested_too_deeply_to_parse_is_401_missing_token(base: str) -> None:
-    body = "[" * 100_000 + "]" * 100_000
+    body = "[" * 30_000 + "]" * 30_000  # under the 64 KiB body limit
     r = requests.post(f"{base}/cotter", data=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 401 and r.json()["error"] == "missing_token"
 
@@ -233,3 +235,56 @@ def test_init_app_builds_the_verifier_from_config(issuer: TestIssuer) -> None:
         assert requests.get(f"{url}/me", headers=bearer(good(issuer))).json() == {"sub": "user-1"}
         challenge = requests.get(f"{url}/me", headers=bearer("x.y.z")).headers["WWW-Authenticate"]
         assert challenge.startswith('Bearer realm="example", error="invalid_token"')
+
+
+def test_the_view_can_still_read_the_body_the_token_was_read_from(issuer: TestIssuer) -> None:
+    app = Flask("body")
+    Tokenward(app, Verifier(jwks_url=issuer.jwks_url, audience=AUD))
+
+    @app.post("/login")
+    @require_token(header=False, json_path="oauth_token.access_token")
+    def login() -> Any:
+        return jsonify(sub=g.claims.subject, id_token=request.get_json()["oauth_token"]["id_token"])
+
+    body = {"oauth_token": {"access_token": good(issuer), "id_token": "idt"}}
+    for url in serve(app):
+        assert requests.post(f"{url}/login", json=body).json() == {"sub": "user-1", "id_token": "idt"}
+
+
+def test_max_body_bytes_bounds_the_body_read_for_the_token(issuer: TestIssuer) -> None:
+    app = Flask("small-body")
+    Tokenward(app, Verifier(jwks_url=issuer.jwks_url, audience=AUD), max_body_bytes=1024)
+
+    @app.post("/login")
+    @require_token(json_path="accessToken")
+    def login() -> Any:
+        return jsonify(sub=g.claims.subject)
+
+    for url in serve(app):
+        r = requests.post(f"{url}/login", json={"accessToken": good(issuer), "pad": "x" * 2000})
+        assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+        chunked = iter([json.dumps({"accessToken": good(issuer), "pad": "x" * 2000}).encode()])
+        r = requests.post(f"{url}/login", data=chunked, headers={"Content-Type": "application/json"})
+        assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
+def test_claim_checks_refuse_with_403_insufficient_claims(issuer: TestIssuer) -> None:
+    app = Flask("claims")
+    Tokenward(app, Verifier(jwks_url=issuer.jwks_url, audience=AUD))
+
+    @app.get("/admin")
+    @require_token(claims=[{"includes": "realm_access.roles", "values": ["admin"]}])
+    def admin() -> Any:
+        return jsonify(sub=g.claims.subject)
+
+    for url in serve(app):
+        admin_token = good(issuer, realm_access={"roles": ["admin"]})
+        assert requests.get(f"{url}/admin", headers=bearer(admin_token)).status_code == 200
+        r = requests.get(f"{url}/admin", headers=bearer(good(issuer, realm_access={"roles": ["user"]})))
+        assert r.status_code == 403 and r.json()["code"] == "claim_check_failed"
+        assert 'error="insufficient_claims"' in r.headers["WWW-Authenticate"]
+
+
+def test_an_unknown_setting_fails_when_the_view_is_decorated() -> None:
+    with pytest.raises(TypeError):
+        require_token(cookies="session")

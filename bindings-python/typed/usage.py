@@ -8,10 +8,12 @@ from typing import Any, Optional
 
 from flask import Flask, g
 from tokenward import (
+    CacheStats,
     Claims,
     ConfigurationError,
     InternalError,
     InvalidToken,
+    TokenCacheStats,
     TokenExpired,
     UnverifiedToken,
     Verifier,
@@ -37,6 +39,7 @@ def build(issuer: TestIssuer) -> Verifier:
         cooldown=30,
         max_stale=86400,
         max_jwks_bytes=524288,
+        token_cache_size=4096,
     )
 
 
@@ -56,7 +59,10 @@ def read(verifier: Verifier, token: str) -> Optional[str]:
     print(expires, scopes, header, claims.audience)
     ok: bool = verifier.validate(token)
     also_ok: bool = verifier.validate(token.encode("ascii"))
-    print(ok, also_ok, verifier.stats()["fetches"])
+    stats: CacheStats = verifier.stats()
+    tokens: TokenCacheStats = stats["token_cache"]
+    hits: int = tokens["hits"]
+    print(ok, also_ok, stats["fetches"], stats["last_error"], hits, tokens["entries"])
     return claims.subject
 
 

@@ -39,6 +39,7 @@ from .errors import (
     UnsupportedAlgorithm,
     UnsupportedCriticalHeader,
 )
+from .stats import CacheStats, TokenCacheStats
 
 if TYPE_CHECKING:
     import asyncio
@@ -47,6 +48,7 @@ __version__: str = _native.__version__
 
 __all__ = [
     "AlgorithmNotAllowed",
+    "CacheStats",
     "Claims",
     "ConfigurationError",
     "InternalError",
@@ -65,6 +67,7 @@ __all__ = [
     "MalformedToken",
     "MissingClaim",
     "NotYetValid",
+    "TokenCacheStats",
     "TokenExpired",
     "TokenTooLarge",
     "TokenTooOld",

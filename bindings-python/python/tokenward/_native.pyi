@@ -5,9 +5,11 @@ from typing import Any, Optional, Union, final
 from typing_extensions import disjoint_base
 
 from .claims import Claims
+from .stats import CacheStats
 
 __all__ = [
     "CoreClaims",
+    "Gate",
     "TestIssuer",
     "Verifier",
     "__version__",
@@ -111,8 +113,11 @@ class Verifier:
     def _start_verify(
         self, token: _Token, callback: Callable[[Optional[Claims], Optional[BaseException]], None]
     ) -> Optional[Claims]: ...
-    def refresh(self) -> None: ...
-    def stats(self) -> dict[str, Any]: ...
+    def refresh(self) -> None:
+        """Fetches the key set now (nothing to do for static keys)."""
+    def stats(self) -> CacheStats:
+        """Key-cache counters (zero for static keys), and the verified-token cache's
+        under ``token_cache``: hits, misses, evictions, invalidations, entries."""
 
 @final
 class CoreClaims:
@@ -128,7 +133,7 @@ class CoreClaims:
 def decode_unverified(token: _Token) -> tuple[dict[str, Any], dict[str, Any]]: ...
 def option_specs() -> list[dict[str, str]]: ...
 def error_codes() -> list[str]: ...
-def _time_core(verifier: Verifier, token: _Token, iterations: int) -> float: ...
+def _time_core(verifier: Verifier, tokens: list[_Token], iterations: int) -> float: ...
 def _after_fork_in_child() -> None: ...
 
 @disjoint_base
@@ -171,3 +176,25 @@ class TestIssuer:
         discovery_jwks_uri: Optional[str] = None,
     ) -> None: ...
     def requests(self, path: str) -> int: ...
+
+# (status, [(header, value), ...], code, body as JSON text; empty for a redirect)
+_Answer = tuple[int, list[tuple[str, str]], str, str]
+
+@final
+class Gate:
+    def __new__(cls, settings: dict[str, Any]) -> Gate: ...
+    @property
+    def max_body_bytes(self) -> int: ...
+    def wants_body(self, content_type: Optional[str]) -> bool: ...
+    def locate(
+        self,
+        *,
+        authorization: list[str],
+        cookie: list[str],
+        content_type: Optional[str],
+        body: Optional[bytes],
+        path: str,
+    ) -> Union[str, _Answer, None]: ...
+    def too_large(self) -> _Answer: ...
+    def refuse(self, code: str, message: str, claim: Optional[str], path: str) -> _Answer: ...
+    def check(self, claims: dict[str, Any]) -> Optional[_Answer]: ...

@@ -13,6 +13,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 class Claims(dict[str, Any]):
     """A token's verified claims: a plain ``dict`` (``jsonify(claims)`` works)
     with read-only helpers, and the verified protected header in ``.header``.
+    Its members are the token's, in the order the token lists them; each
+    call returns a new dict, whose lists and dicts belong to that call alone.
 
     The helpers are the core's readers, the same in every language. On claims
     returned by ``verify`` they read the token as verified (later changes to
