@@ -1,14 +1,9 @@
 // Types for tokenward/express (written by hand; checked by `tsc --strict` on typed/usage.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Claims, Header, Verifier } from './index';
+import type { TokenwardError, Verifier } from './index';
+import type { Answer, AuthInfo, ClaimCheck, GateSettings } from './gate';
 
-export interface AuthInfo {
-  /** The verified claims. */
-  claims: Claims;
-  /** The protected header that was verified with them. */
-  header: Header;
-  token: string;
-}
+export type { Answer, AuthInfo, ClaimCheck, GateSettings };
 
 declare global {
   namespace Express {
@@ -19,30 +14,19 @@ declare global {
   }
 }
 
-export interface RequireTokenOptions {
+export interface RequireTokenOptions extends GateSettings {
   /** A tokenward Verifier (anything else is a TypeError). */
   verifier: Verifier;
-  /** Read `Authorization: Bearer <token>`. Default true. */
-  header?: boolean;
-  /** Read this cookie (a double-quoted value is unquoted; nothing is percent-decoded, as in Flask). Default: none. */
-  cookie?: string;
-  /** Read this dotted path of the JSON body (needs express.json()), e.g. `oauth_token.access_token`. Default: none. */
-  jsonPath?: string;
-  /** Let requests without a token through (`req.auth` undefined); bad tokens are still refused. Default false. */
-  optional?: boolean;
-  /** Scopes the token must all have (from `scope` or `scp`). Default: none. */
-  scopes?: string[];
-  /** Redirect 401s here with `?next=` the original URL. Default: answer 401. */
-  loginUrl?: string;
-  /** `realm` of the WWW-Authenticate challenge. Default: none. */
-  realm?: string;
-  /** Call `next(err)` (err.status set) instead of answering. Default false. */
+  /** Call `next(err)` (a TokenwardError with `status` and `answer`) instead of answering. Default false. */
   passErrors?: boolean;
 }
+
+/** What `next(err)` receives with `passErrors`. */
+export type AnswerError = TokenwardError & { status: number; answer: Answer };
 
 type Middleware = (req: any, res: any, next: (err?: unknown) => void) => void;
 
 export declare function requireToken(options: RequireTokenOptions): Middleware;
-export declare function tokenFromRequest(req: IncomingMessage & { body?: unknown; cookies?: Record<string, string> }, options: Omit<RequireTokenOptions, 'verifier'>): string | undefined;
+export declare function tokenFromRequest(req: IncomingMessage & { body?: unknown }, options?: GateSettings): string | undefined;
 export { scopesOf } from "./index";
 export type { ServerResponse };

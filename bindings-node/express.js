@@ -5,120 +5,99 @@
  *   const { requireToken } = require('tokenward/express');
  *   app.get('/me', requireToken({ verifier }), (req, res) => res.json(req.auth.claims));
  *
- * The token is read from the `Authorization: Bearer` header (`header: true`),
- * a cookie (`cookie: 'name'`), or a JSON body path (`jsonPath:
- * 'oauth_token.access_token'` or `'accessToken'`), first found wins.
- * On success `req.auth = { claims, header, token }`, the claims and header
- * the core verified. No token: 401 with `WWW-Authenticate: Bearer`. Bad
- * token: 401 with `error="invalid_token"`. Missing scope: 403
- * `insufficient_scope`. Keys unavailable: 503, and a failure inside
- * tokenward: 500, both with a generic message (the core's may name URLs).
- * With `passErrors: true` the error goes to `next(err)` instead (with
- * `err.status`).
+ * The rules (where the token is, scopes, claim checks, the answer) are the
+ * core's, the same as every other adapter's (see gate.js): this file only
+ * collects the request's parts and sends the answer. On success
+ * `req.auth = { claims, header, token }`, the claims and header the core
+ * verified. Otherwise the core's answer is sent as it is: 401 with a
+ * `WWW-Authenticate: Bearer` challenge, 400 for a malformed request, 403 for
+ * a missing scope or a failed claim check, 413 for a body over
+ * `maxBodyBytes`, 503 when keys are unavailable, 500 for a failure inside
+ * tokenward, or a 302 to `loginUrl`. With `passErrors: true` it goes to
+ * `next(err)` instead: a TokenwardError with `err.status` and `err.answer`.
+ *
+ * The body (for `jsonPath`): a body Express already parsed with
+ * express.json() is handed to the core as `JSON.stringify(req.body)` (the
+ * parsed value, not the bytes received, so `maxBodyBytes` counts the
+ * re-serialised text); a Buffer or string body (express.raw(),
+ * express.text()) as it is. When no parser has read the body and it may hold
+ * the token (a JSON Content-Type), the middleware reads it, at most
+ * `maxBodyBytes` + 1 bytes, and leaves it as `req.body` (parsed when it is
+ * JSON, else the Buffer); body parsers skip a body already read.
  */
-const { TokenwardError, scopesOf } = require('./index.js');
-const { Verifier, verifiedParts } = require('./verifier.js');
+const { Verifier } = require('./verifier.js');
+const { Gate, authenticate, answerError } = require('./gate.js');
+const { scopesOf } = require('./index.js');
 
-function jsonField(body, path) {
-  let value = body;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = value[part];
-  }
-  return typeof value === 'string' ? value : undefined;
+function headerLines(req, name) {
+  return req.headersDistinct?.[name] ?? (req.headers[name] === undefined ? [] : [String(req.headers[name])]);
 }
 
-// One `name=value` pair of a Cookie header, in werkzeug's grammar (what
-// Flask reads), so both adapters find the same token: a double-quoted value
-// is unquoted, and nothing is percent-decoded.
-const COOKIE_PAIR = /[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*("(?:[^\\"]|\\.)*"|[^ \t";]*))?[ \t]*(?:;|$)/y;
-
-function unquoted(value) {
-  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
-  return value.slice(1, -1).replace(/\\([0-3][0-7]{2}|.)/g, (_, escaped) =>
-    escaped.length === 1 ? escaped : String.fromCharCode(parseInt(escaped, 8)),
-  );
-}
-
-function cookieValue(req, name) {
-  if (req.cookies && typeof req.cookies[name] === 'string') return req.cookies[name];
-  const header = req.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  let pos = 0;
-  while (pos < header.length) {
-    COOKIE_PAIR.lastIndex = pos;
-    const pair = COOKIE_PAIR.exec(header);
-    if (pair === null) {
-      // Skip what does not parse, up to the next pair.
-      const next = header.indexOf(';', pos);
-      if (next === -1) break;
-      pos = next + 1;
-      continue;
-    }
-    pos = COOKIE_PAIR.lastIndex;
-    if (pair[1] === name) return unquoted(pair[2] ?? '');
-  }
-  return undefined;
-}
-
-/** The request's token per the settings, or undefined. */
-function tokenFromRequest(req, settings) {
-  if (settings.header !== false) {
-    const auth = req.headers.authorization;
-    if (typeof auth === 'string') {
-      const space = auth.indexOf(' ');
-      if (space > 0 && auth.slice(0, space).toLowerCase() === 'bearer') {
-        const token = auth.slice(space + 1).trim();
-        if (token) return token;
+/** Reads an unread body, stopping one byte past `limit`. */
+function readBody(req, limit) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    const finish = () => {
+      req.off('data', onData);
+      req.off('end', finish);
+      req.off('error', reject);
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        finish();
+        // The rest is discarded, so the connection can serve the answer.
+        req.resume();
       }
-    }
-  }
-  if (settings.cookie) {
-    const token = cookieValue(req, settings.cookie);
-    if (token) return token;
-  }
-  if (settings.jsonPath && req.body && typeof req.body === 'object') {
-    return jsonField(req.body, settings.jsonPath);
-  }
+    };
+    req.on('data', onData);
+    req.on('end', finish);
+    req.on('error', reject);
+  });
+}
+
+/** A body a parser already read, as bytes. */
+function parsedBody(req) {
+  if (Buffer.isBuffer(req.body)) return req.body;
+  if (typeof req.body === 'string') return Buffer.from(req.body);
+  if (req.body !== undefined) return Buffer.from(JSON.stringify(req.body));
   return undefined;
 }
 
-// RFC 6750 error_description: printable ASCII without '"' and '\'.
-function quoted(text) {
-  return `"${String(text).replace(/[^\x20-\x7e]|["\\]/g, '')}"`;
-}
-
-function challenge(settings, error, description, scope) {
-  const params = [];
-  if (settings.realm) params.push(`realm=${quoted(settings.realm)}`);
-  if (error) {
-    params.push(`error="${error}"`);
-    params.push(`error_description=${quoted(description)}`);
+/** The request body as bytes, when the core may look in it. */
+async function bodyOf(req, gate, contentType) {
+  if (!gate.wantsBody(contentType)) return undefined;
+  const known = parsedBody(req);
+  if (known !== undefined || req.complete || !req.readable) return known;
+  const raw = await readBody(req, gate.maxBodyBytes);
+  try {
+    req.body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    req.body = raw;
   }
-  if (scope) params.push(`scope=${quoted(scope)}`);
-  return params.length ? `Bearer ${params.join(', ')}` : 'Bearer';
+  return raw;
 }
 
-function refusal(status, error, code, message, cause) {
-  const err = cause instanceof TokenwardError ? cause : new TokenwardError(message, code, undefined, true);
-  err.status = status;
-  err.oauthError = error;
-  return err;
+/** The request's parts, as the core reads them. */
+async function partsOf(req, gate) {
+  const contentType = req.headers['content-type'];
+  return {
+    authorization: headerLines(req, 'authorization'),
+    cookie: headerLines(req, 'cookie'),
+    contentType,
+    body: await bodyOf(req, gate, contentType),
+    path: req.originalUrl ?? req.url,
+  };
 }
 
-// The answer's message when tokenward could not judge the token: the error's
-// own message can name the key-set URL, which is not the client's business.
-const UNAVAILABLE = 'the signing keys are unavailable; try again later';
-const FAILED = 'the token could not be checked; try again later';
-
-function respond(res, settings, err, scope) {
-  const message = err.status === 503 ? UNAVAILABLE : err.status === 500 ? FAILED : err.message;
-  const body = { error: err.oauthError, code: err.code, message };
-  if (err.status === 401 || err.status === 403) {
-    const rfcError = err.oauthError === 'missing_token' ? undefined : err.oauthError;
-    res.set('WWW-Authenticate', challenge(settings, rfcError, err.message, scope));
-  }
-  res.status(err.status).json(body);
+function send(res, answer) {
+  res.status(answer.status);
+  for (const [name, value] of answer.headers) res.set(name, value);
+  if (answer.body) res.type('application/json').send(answer.body);
+  else res.end();
 }
 
 /**
@@ -129,46 +108,35 @@ function requireToken(settings) {
   if (!settings || !(settings.verifier instanceof Verifier)) {
     throw new TypeError('tokenward/express: requireToken({ verifier }) needs a tokenward Verifier');
   }
-  const scopes = settings.scopes ? [...settings.scopes] : [];
-  const scopeText = scopes.join(' ');
-
-  function fail(req, res, next, err) {
-    if (settings.passErrors) return next(err);
-    if (err.status === 401 && settings.loginUrl) {
-      const sep = settings.loginUrl.includes('?') ? '&' : '?';
-      return res.redirect(302, `${settings.loginUrl}${sep}next=${encodeURIComponent(req.originalUrl)}`);
-    }
-    return respond(res, settings, err, err.oauthError === 'insufficient_scope' ? scopeText : undefined);
-  }
+  const { verifier, passErrors } = settings;
+  const gate = new Gate(settings);
 
   return function tokenwardMiddleware(req, res, next) {
-    const token = tokenFromRequest(req, settings);
-    if (token === undefined) {
-      if (settings.optional) {
-        req.auth = undefined;
-        return next();
-      }
-      return fail(req, res, next, refusal(401, 'missing_token', 'ERR_MISSING_TOKEN', 'this request needs a bearer token'));
-    }
-    verifiedParts(settings.verifier, token).then(
-      ({ claims, header }) => {
-        const granted = scopesOf(claims);
-        const missing = scopes.filter((s) => !granted.includes(s));
-        if (missing.length) {
-          const message = `the token lacks the scope(s) ${missing.join(' ')}`;
-          return fail(req, res, next, refusal(403, 'insufficient_scope', 'ERR_INSUFFICIENT_SCOPE', message));
+    partsOf(req, gate)
+      .then((parts) => authenticate(gate, verifier, parts))
+      .then(({ auth, answer, error }) => {
+        if (!answer) {
+          req.auth = auth;
+          return next();
         }
-        req.auth = { claims, header, token };
-        return next();
-      },
-      (err) => {
-        if (!(err instanceof TokenwardError)) return next(err);
-        if (err.isTokenProblem) return fail(req, res, next, refusal(401, 'invalid_token', err.code, err.message, err));
-        if (err.code === 'ERR_INTERNAL') return fail(req, res, next, refusal(500, 'server_error', err.code, err.message, err));
-        return fail(req, res, next, refusal(503, 'temporarily_unavailable', err.code, err.message, err));
-      },
-    );
+        if (passErrors) return next(answerError(answer, error));
+        return send(res, answer);
+      })
+      .catch(next);
   };
+}
+
+/**
+ * The token the core finds in `req` with these settings, or undefined (none,
+ * or a request the core refuses). Reads only a body already parsed.
+ */
+function tokenFromRequest(req, settings = {}) {
+  const gate = new Gate(settings);
+  const contentType = req.headers['content-type'];
+  const body = gate.wantsBody(contentType) ? parsedBody(req) : undefined;
+  const parts = { authorization: headerLines(req, 'authorization'), cookie: headerLines(req, 'cookie'), contentType, body, path: req.url };
+  const found = gate.locate(parts);
+  return typeof found === 'string' ? found : undefined;
 }
 
 module.exports = { requireToken, tokenFromRequest, scopesOf };

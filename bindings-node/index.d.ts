@@ -70,6 +70,8 @@ export interface VerifierOptions {
   maxStale?: number;
   /** Largest JWKS or discovery response accepted, in bytes. Default: 524288. */
   maxJwksBytes?: number;
+  /** Verified tokens kept so a token seen again skips its signature check (entries end at exp and when their key leaves the key set; tokens over 4096 bytes are never kept). Default: 4096; 0 turns it off. */
+  tokenCacheSize?: number;
   // END generated options.
 }
 
@@ -121,16 +123,40 @@ export declare class TokenwardError extends Error {
   status?: number;
 }
 
-/** Key cache counters. */
+/** Counters of the verified-token cache (all zero with `tokenCacheSize: 0`). */
+export interface TokenCacheStats {
+  /** Verifications answered from the cache. */
+  hits: number;
+  /** Verifications that found no usable entry and checked the signature. */
+  misses: number;
+  /** Entries dropped to make room. */
+  evictions: number;
+  /** Entries dropped because the key that verified them left the key set. */
+  invalidations: number;
+  /** Entries held now. */
+  entries: number;
+}
+
+/** Key-cache counters (zero for static keys), and the verified-token cache's. */
 export interface CacheStats {
+  /** HTTP requests made for the key set (including ones answered 304). */
   fetches: number;
+  /** Requests answered `304 Not Modified`. */
   notModified: number;
+  /** Verifications served from fresh keys without a fetch. */
   cacheHits: number;
+  /** Verifications served from expired keys because a refresh failed. */
   staleServes: number;
+  /** Unknown-`kid` refetches refused because of the cooldown. */
   cooldownRefusals: number;
+  /** Fetches that failed. */
   fetchFailures: number;
+  /** The most recent fetch failure, cleared by the next success. */
   lastError: string | null;
+  /** True when keys are held (always for static keys). */
   keysLoaded: boolean;
+  /** The verified-token cache. */
+  tokenCache: TokenCacheStats;
 }
 
 /**
@@ -145,14 +171,21 @@ export type Token = string | Uint8Array;
 export declare class Verifier {
   /** @throws {TokenwardError} `ERR_CONFIGURATION` (or `ERR_JWKS_INVALID`) for bad values or unknown names; TypeError for wrong types. */
   constructor(options: VerifierOptions);
-  /** The verified claims; fetches keys when needed. Settles at once when keys are held. Never throws: every failure rejects. */
+  /**
+   * The verified claims; fetches keys when needed. Never throws: every failure rejects.
+   * A token the verified-token cache holds (it stores a token from its second verification),
+   * a refusal found before any signature check, and an HMAC token settle at once; a
+   * public-key signature check runs on libuv's thread pool (shared with fs, dns.lookup, zlib
+   * and crypto; sized by UV_THREADPOOL_SIZE), so the event loop keeps serving meanwhile.
+   */
   verify(token: Token): Promise<Claims>;
   /** True for a valid token, false for any token problem; rejects when keys cannot be had, for `ERR_INTERNAL`, and for a token of the wrong type. */
   validate(token: Token): Promise<boolean>;
-  /** The verified claims with the keys already held; throws `ERR_JWKS_NOT_LOADED` before the first fetch. */
+  /** The verified claims with the keys already held, checked on the calling thread; throws `ERR_JWKS_NOT_LOADED` before the first fetch. */
   verifySync(token: Token): Claims;
   /** Fetches the key set now. */
   refresh(): Promise<void>;
+  /** Key-cache and verified-token-cache counters. */
   stats(): CacheStats;
 }
 

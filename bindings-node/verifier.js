@@ -20,10 +20,20 @@ function tokenText(token) {
   throw new TypeError(`tokenward: the token must be a string, Buffer or Uint8Array; got ${typeName(token)}`);
 }
 
-/** What the addon's verify returns (JSON text, a refusal, or a Promise of `{ value } | { error }`) as a Promise. */
+/** An answer from the addon (JSON text, or a refusal object) as the parsed value, or thrown. */
+function answered(answer) {
+  if (typeof answer === 'string') return JSON.parse(answer);
+  throw fromNative(answer);
+}
+
+/**
+ * What the addon's verify returns as a Promise: JSON text or a refusal when
+ * the answer was cheap (a cache hit, an early refusal, HMAC), else a Promise
+ * of either from the thread pool (a public-key check) or a key fetch.
+ */
 function promised(verdict) {
   if (typeof verdict === 'string') return Promise.resolve(JSON.parse(verdict));
-  if (verdict instanceof Promise) return verdict.then(settledValue);
+  if (verdict instanceof Promise) return verdict.then(answered);
   return Promise.reject(fromNative(verdict));
 }
 
@@ -63,7 +73,13 @@ class Verifier {
     this.#native = made;
   }
 
-  /** Promise of the claims; rejects with a TokenwardError, or a TypeError for a token of the wrong type. */
+  /**
+   * Promise of the claims; rejects with a TokenwardError, or a TypeError for
+   * a token of the wrong type. A token the verified-token cache holds, a
+   * refusal found before any signature check, and an HMAC token are answered
+   * at once; a public-key signature check runs on libuv's thread pool, off
+   * the event loop.
+   */
   verify(token) {
     let text;
     try {
@@ -85,7 +101,10 @@ class Verifier {
     );
   }
 
-  /** The claims, with the keys already held; throws ERR_JWKS_NOT_LOADED before the first fetch. */
+  /**
+   * The claims, with the keys already held, checked on the calling thread;
+   * throws ERR_JWKS_NOT_LOADED before the first fetch.
+   */
   verifySync(token) {
     const verdict = this.#native.verifySync(tokenText(token));
     if (typeof verdict !== 'string') throw fromNative(verdict);
@@ -97,7 +116,7 @@ class Verifier {
     return this.#native.refresh().then(settledValue);
   }
 
-  /** Key cache counters. */
+  /** Key-cache counters, and the verified-token cache's under `tokenCache`. */
   stats() {
     return this.#native.stats();
   }

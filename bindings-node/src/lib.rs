@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod errors;
+mod gate;
 mod options;
 mod testing;
 mod verifier;

@@ -20,20 +20,37 @@ test('verify resolves to the claims', async () => {
   assert.equal(claims.scope, 'a b');
 });
 
-test('with keys held, verify returns an already settled promise (no thread hop)', async () => {
+/** True when `promise` has settled once the microtasks queued now have run (no event-loop turn). */
+async function settlesAtOnce(promise) {
+  let settled = false;
+  promise.then(() => { settled = true; }, () => { settled = true; });
+  await Promise.resolve();
+  await Promise.resolve();
+  return settled;
+}
+
+test('with keys held, a cache hit, an early refusal and an HS256 token settle at once (no thread hop)', async () => {
   const issuer = new TestIssuer();
   const verifier = remote(issuer);
   await verifier.refresh();
-  let settled = false;
-  verifier.verify(issuer.mint({ aud: AUD })).then(() => { settled = true; });
-  await Promise.resolve();
-  await Promise.resolve();
-  assert.equal(settled, true);
-  let rejected = false;
-  verifier.verify('garbage').catch(() => { rejected = true; });
-  await Promise.resolve();
-  await Promise.resolve();
-  assert.equal(rejected, true);
+  const token = issuer.mint({ aud: AUD });
+  // The core stores a token from its second verification.
+  await verifier.verify(token);
+  await verifier.verify(token);
+  assert.equal(await settlesAtOnce(verifier.verify(token)), true, 'a cache hit');
+  assert.equal(await settlesAtOnce(verifier.verify('garbage')), true, 'a malformed token');
+  const hmac = new TestIssuer(['HS256']);
+  const secretVerifier = new Verifier({ jwks: hmac.jwks(), algorithms: ['HS256'] });
+  assert.equal(await settlesAtOnce(secretVerifier.verify(hmac.mint({ sub: 'h' }))), true, 'an HS256 token');
+});
+
+test('with keys held, a public-key signature check settles on a later turn of the event loop (on the thread pool)', async () => {
+  const issuer = new TestIssuer();
+  const verifier = remote(issuer);
+  await verifier.refresh();
+  const pending = verifier.verify(issuer.mint({ aud: AUD, sub: 'pooled' }));
+  assert.equal(await settlesAtOnce(pending), false);
+  assert.equal((await pending).sub, 'pooled');
 });
 
 test('refusals carry ERR_ code, claim and message', async () => {

@@ -2,6 +2,7 @@
 // tokenward/express over real HTTP: every token location and failure mode.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const express = require('express');
 const { Verifier, decodeUnverified } = require('..');
 const { requireToken } = require('../express');
@@ -82,15 +83,15 @@ test('missing token: 401 with a bare Bearer challenge', () =>
     const r = await fetch(`${base}/me`);
     assert.equal(r.status, 401);
     assert.equal(r.headers.get('www-authenticate'), 'Bearer');
-    assert.equal((await r.json()).code, 'ERR_MISSING_TOKEN');
+    assert.equal((await r.json()).code, 'missing_token');
   }));
 
 for (const [name, make, code] of [
-  ['expired', (i) => good(i, { exp: 1000000 }), 'ERR_TOKEN_EXPIRED'],
-  ['another audience', (i) => good(i, { aud: 'another-api' }), 'ERR_INVALID_AUDIENCE'],
-  ['another issuer', (i) => good(i, { iss: 'https://evil.example' }), 'ERR_INVALID_ISSUER'],
-  ['tampered', (i) => `${good(i).slice(0, -4)}AAAA`, 'ERR_INVALID_SIGNATURE'],
-  ['garbage', () => 'not-a-jwt', 'ERR_MALFORMED'],
+  ['expired', (i) => good(i, { exp: 1000000 }), 'token_expired'],
+  ['another audience', (i) => good(i, { aud: 'another-api' }), 'invalid_audience'],
+  ['another issuer', (i) => good(i, { iss: 'https://evil.example' }), 'invalid_issuer'],
+  ['tampered', (i) => `${good(i).slice(0, -4)}AAAA`, 'invalid_signature'],
+  ['garbage', () => 'not-a-jwt', 'malformed'],
 ]) {
   test(`${name} token: 401 invalid_token with ${code}`, () =>
     withServer(async (base, issuer) => {
@@ -109,7 +110,7 @@ test('missing scope: 403 insufficient_scope naming the scope', () =>
   withServer(async (base, issuer) => {
     const r = await fetch(`${base}/admin`, { headers: bearer(good(issuer, { scope: 'read write' })) });
     assert.equal(r.status, 403);
-    assert.equal((await r.json()).code, 'ERR_INSUFFICIENT_SCOPE');
+    assert.equal((await r.json()).code, 'insufficient_scope');
     assert.match(r.headers.get('www-authenticate'), /error="insufficient_scope".*scope="admin"/);
     assert.equal((await fetch(`${base}/admin`, { headers: bearer(good(issuer, { scp: ['admin'] })) })).status, 200);
   }));
@@ -125,7 +126,7 @@ test('loginUrl redirects instead of answering 401', () =>
   withServer(async (base) => {
     const r = await fetch(`${base}/page?tab=1`, { redirect: 'manual' });
     assert.equal(r.status, 302);
-    assert.equal(r.headers.get('location'), '/login?from=app&next=%2Fpage%3Ftab%3D1');
+    assert.equal(r.headers.get('location'), '/login?from=app&next=/page%3Ftab%3D1');
   }));
 
 test('realm appears in the challenge', () =>
@@ -146,7 +147,8 @@ test('unreachable keys give 503', () =>
     issuer.setBehavior({ status: 500 });
     const r = await fetch(`${base}/me`, { headers: bearer(good(issuer)) });
     assert.equal(r.status, 503);
-    assert.equal((await r.json()).code, 'ERR_JWKS_FETCH_FAILED');
+    assert.equal((await r.json()).code, 'keys_unavailable');
+    assert.equal(r.headers.get('retry-after'), '30');
   }));
 
 test('requireToken without a verifier is a TypeError', () => {
@@ -189,7 +191,7 @@ test('the 503 answer for unavailable keys carries a generic message, never the c
     const body = await r.json();
     assert.deepEqual(body, {
       error: 'temporarily_unavailable',
-      code: 'ERR_JWKS_FETCH_FAILED',
+      code: 'keys_unavailable',
       message: 'the signing keys are unavailable; try again later',
     });
   }));
@@ -213,10 +215,10 @@ test('a cookie value is not percent-decoded, as in Flask (werkzeug): a bad escap
   withServer(async (base, issuer) => {
     const bad = await fetch(`${base}/cookie`, { headers: { cookie: 'session=%E0%A4%A' } });
     assert.equal(bad.status, 401);
-    assert.equal((await bad.json()).code, 'ERR_MALFORMED');
+    assert.equal((await bad.json()).code, 'malformed');
     const escaped = await fetch(`${base}/cookie`, { headers: { cookie: `session=${good(issuer).replace(/\./g, '%2E')}` } });
     assert.equal(escaped.status, 401);
-    assert.equal((await escaped.json()).code, 'ERR_MALFORMED');
+    assert.equal((await escaped.json()).code, 'malformed');
   }));
 
 test('the first cookie of the name wins, and unparsable pairs are skipped, as in Flask (werkzeug)', () =>
@@ -237,9 +239,78 @@ test('a failure inside tokenward answers 500 with a generic message', () => {
     assert.equal(r.status, 500);
     assert.deepEqual(await r.json(), {
       error: 'server_error',
-      code: 'ERR_INTERNAL',
-      message: 'the token could not be checked; try again later',
+      code: 'internal',
+      message: 'the token could not be checked',
     });
     assert.equal(r.headers.get('www-authenticate'), null);
   });
 });
+
+test('claim checks: 403 claim_check_failed when a required role is absent', () =>
+  withRoutes(
+    (app, issuer) => {
+      const verifier = new Verifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.url, audience: AUD });
+      app.get('/roles', requireToken({ verifier, claims: [{ includes: 'realm_access.roles', values: ['admin'] }] }), (req, res) =>
+        res.json({ sub: req.auth.claims.sub }),
+      );
+    },
+    async (base, issuer) => {
+      const user = await fetch(`${base}/roles`, { headers: bearer(good(issuer, { realm_access: { roles: ['user'] } })) });
+      assert.equal(user.status, 403);
+      assert.equal((await user.json()).code, 'claim_check_failed');
+      assert.match(user.headers.get('www-authenticate'), /error="insufficient_claims"/);
+      const admin = await fetch(`${base}/roles`, { headers: bearer(good(issuer, { realm_access: { roles: ['admin'] } })) });
+      assert.equal(admin.status, 200);
+    },
+  ));
+
+test('two Authorization header lines are a 400 invalid_request, though Node keeps only the first in req.headers', () =>
+  withServer(async (base, issuer) => {
+    const { port } = new URL(base);
+    const status = await new Promise((resolve, reject) => {
+      const headers = { authorization: [`Bearer ${good(issuer)}`, `Bearer ${good(issuer)}`] };
+      http.get({ host: '127.0.0.1', port, path: '/me', headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject);
+    });
+    assert.equal(status, 400);
+  }));
+
+test('without a body parser, the middleware reads the JSON body (up to maxBodyBytes) and leaves it parsed as req.body', async () => {
+  const issuer = new TestIssuer();
+  const verifier = new Verifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.url, audience: AUD });
+  const app = express();
+  app.post('/login', requireToken({ verifier, jsonPath: 'accessToken', maxBodyBytes: 2048 }), (req, res) =>
+    res.json({ sub: req.auth.claims.sub, keys: Object.keys(req.body) }),
+  );
+  const server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const post = (body) =>
+      fetch(`http://127.0.0.1:${server.address().port}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const ok = await post(JSON.stringify({ accessToken: good(issuer), idToken: 'x' }));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { sub: 'user-1', keys: ['accessToken', 'idToken'] });
+    const big = await post(JSON.stringify({ accessToken: good(issuer), pad: 'x'.repeat(4096) }));
+    assert.equal(big.status, 413);
+    assert.equal((await big.json()).code, 'payload_too_large');
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('a body already read by express.raw() is handed to the core as it was received', () =>
+  withRoutes(
+    (app, issuer) => {
+      const verifier = new Verifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.url, audience: AUD });
+      app.post('/raw', express.raw({ type: '*/*' }), requireToken({ verifier, header: false, jsonPath: 'accessToken' }), (req, res) =>
+        res.json({ sub: req.auth.claims.sub }),
+      );
+    },
+    async (base, issuer) => {
+      const r = await fetch(`${base}/raw`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accessToken: good(issuer) }) });
+      assert.equal(r.status, 200);
+    },
+  ));

@@ -97,3 +97,11 @@ test('calls after a panicking key fetch settle too, concurrent or not', async ()
   for (const outcome of outcomes) isInternal(outcome.reason);
   await assert.rejects(verifier.verify(token), isInternal);
 });
+
+test('a panic on a thread-pool thread rejects with ERR_INTERNAL', async () => {
+  const issuer = new TestIssuer(['ES256']);
+  const native = load().createVerifier({ jwks: JSON.stringify(issuer.jwks()) });
+  const refused = await native._verifyOffThread(inputs().token);
+  isInternal(new TokenwardError(refused.message, refused.code, refused.claim, refused.tokenProblem));
+  assert.equal(JSON.parse(await native._verifyOffThread(issuer.mint({ sub: 'after' }))).sub, 'after');
+});

@@ -1,6 +1,6 @@
 // Typed usage of the public API, compiled with `tsc --strict` (make lint).
 import express from 'express';
-import { Verifier, TokenwardError, decodeUnverified, ERROR_CODES, type Claims, type ErrorCode } from '..';
+import { Verifier, TokenwardError, decodeUnverified, ERROR_CODES, type Claims, type ErrorCode, type TokenCacheStats } from '..';
 import { requireToken } from '../express';
 import { TestIssuer } from '../testing';
 
@@ -42,6 +42,10 @@ async function main(): Promise<void> {
   const hmac = new Verifier({ secret: new Uint8Array(32), algorithms: 'HS256', millisecondTimestamps: true });
   const fromText = new Verifier({ jwks: JSON.stringify(issuer.jwks()) });
   console.log(hmac.stats().keysLoaded, fromText.stats().keysLoaded);
+  const tokenCache: TokenCacheStats = verifier.stats().tokenCache;
+  const { hits, misses, evictions, invalidations, entries } = tokenCache;
+  const uncached = new Verifier({ jwksUrl: issuer.jwksUrl, tokenCacheSize: 0 });
+  console.log(hits + misses + evictions + invalidations + entries, uncached.stats().tokenCache.hits);
 
   const app = express();
   app.use(express.json());
