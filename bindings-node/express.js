@@ -26,38 +26,8 @@
  * JSON, else the Buffer); body parsers skip a body already read.
  */
 const { Verifier } = require('./verifier.js');
-const { Gate, authenticate, answerError } = require('./gate.js');
+const { Gate, authenticate, answerError, headerLines, readLimited } = require('./gate.js');
 const { scopesOf } = require('./index.js');
-
-function headerLines(req, name) {
-  return req.headersDistinct?.[name] ?? (req.headers[name] === undefined ? [] : [String(req.headers[name])]);
-}
-
-/** Reads an unread body, stopping one byte past `limit`. */
-function readBody(req, limit) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    const finish = () => {
-      req.off('data', onData);
-      req.off('end', finish);
-      req.off('error', reject);
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onData = (chunk) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > limit) {
-        finish();
-        // The rest is discarded, so the connection can serve the answer.
-        req.resume();
-      }
-    };
-    req.on('data', onData);
-    req.on('end', finish);
-    req.on('error', reject);
-  });
-}
 
 /** A body a parser already read, as bytes. */
 function parsedBody(req) {
@@ -72,7 +42,7 @@ async function bodyOf(req, gate, contentType) {
   if (!gate.wantsBody(contentType)) return undefined;
   const known = parsedBody(req);
   if (known !== undefined || req.complete || !req.readable) return known;
-  const raw = await readBody(req, gate.maxBodyBytes);
+  const raw = await readLimited(req, gate.maxBodyBytes);
   try {
     req.body = JSON.parse(raw.toString('utf8'));
   } catch {

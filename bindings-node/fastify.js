@@ -31,11 +31,8 @@
  */
 const { Readable } = require('node:stream');
 const { Verifier } = require('./verifier.js');
-const { Gate, authenticate } = require('./gate.js');
+const { Gate, authenticate, headerLines, readLimited } = require('./gate.js');
 
-function headerLines(raw, name) {
-  return raw.headersDistinct?.[name] ?? (raw.headers[name] === undefined ? [] : [String(raw.headers[name])]);
-}
 
 function partsOf(request, body) {
   return {
@@ -45,31 +42,6 @@ function partsOf(request, body) {
     body,
     path: request.raw.url,
   };
-}
-
-/** Reads the payload, stopping one byte past `limit`. */
-function readPayload(payload, limit) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    const finish = () => {
-      payload.off('data', onData);
-      payload.off('end', finish);
-      payload.off('error', reject);
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onData = (chunk) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > limit) {
-        finish();
-        payload.resume();
-      }
-    };
-    payload.on('data', onData);
-    payload.on('end', finish);
-    payload.on('error', reject);
-  });
 }
 
 function send(reply, answer) {
@@ -102,7 +74,7 @@ function hooks(gate, verifier) {
 
   function preParsing(request, reply, payload, done) {
     if (request[CHECKED]) return done(null, payload);
-    readPayload(payload, gate.maxBodyBytes).then(
+    readLimited(payload, gate.maxBodyBytes).then(
       (raw) =>
         finish(request, reply, partsOf(request, raw), (err) => {
           if (err) return done(err);

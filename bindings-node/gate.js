@@ -118,4 +118,34 @@ function answerError(answer, error) {
   return err;
 }
 
-module.exports = { Gate, authenticate, answerError, coreSettings };
+/** Every line of a request header (Node joins repeated ones in `headers`). */
+function headerLines(raw, name) {
+  return raw.headersDistinct?.[name] ?? (raw.headers[name] === undefined ? [] : [String(raw.headers[name])]);
+}
+
+/** Reads a stream, stopping one byte past `limit` (the rest is discarded, so the connection can serve the answer). */
+function readLimited(stream, limit) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    const finish = () => {
+      stream.off('data', onData);
+      stream.off('end', finish);
+      stream.off('error', reject);
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        finish();
+        stream.resume();
+      }
+    };
+    stream.on('data', onData);
+    stream.on('end', finish);
+    stream.on('error', reject);
+  });
+}
+
+module.exports = { Gate, authenticate, answerError, coreSettings, headerLines, readLimited };
