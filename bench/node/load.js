@@ -186,6 +186,8 @@ async function compare(alg, issuer, tokens) {
       // CPU the rest of the machine took meanwhile (neither the app nor autocannon), in cores.
       const others = busyUsed - usage.cpuMicros - ownUsed.user - ownUsed.system;
       measured.others = Math.max(0, others) / (SECONDS * 1e6);
+      measured.idle = Math.max(0, require('node:os').cpus().length - busyUsed / (SECONDS * 1e6));
+      measured.generatorPerRequest = (ownUsed.user + ownUsed.system) / measured.total;
       if (after) measured.cache = { hits: after.hits - before.hits, misses: after.misses - before.misses };
       runs.push(measured);
     }
@@ -206,6 +208,7 @@ async function compare(alg, issuer, tokens) {
       ...typical,
       all: runs.map((r) => r.rps.toFixed(0)).join('/'),
       others: runs.map((r) => r.others.toFixed(1)).join('/'),
+      idle: runs.map((r) => r.idle.toFixed(1)).join('/'),
       non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
       errors: runs.reduce((n, r) => n + r.errors, 0),
       cache: cached.length ? `${((100 * hits) / Math.max(1, lookups)).toFixed(0)}% hits` : '',
@@ -221,12 +224,13 @@ async function main() {
   console.log(
     `autocannon, ${CONNECTIONS} connections; each app in its own process, warmed up ${WARMUP_SECONDS} s, then ${ROUNDS} runs of ` +
       `${SECONDS} s, apps alternating.\nreq/s, p50, p99, CPU and loop busy are from each app's median run; "runs" lists every run, ` +
-      '"others" the cores the rest of the machine took meanwhile; tokenward/jose is the median of the round-by-round ratios\n' +
-      '(listed on the jose row). non-2xx and errors are summed over all runs. CPU = CPU time of the app process (all its ' +
-      'threads) per request; loop busy = its event-loop utilisation.\n',
+      '"others" the cores the rest of the machine took meanwhile, "idle" the cores left idle; tokenward/jose is the median\n' +
+      'of the round-by-round ratios (listed on the jose row). non-2xx and errors are summed over all runs. CPU = CPU time of ' +
+      "the app process (all its threads) per request; gen = autocannon's; loop busy = the app's event-loop utilisation.\n",
   );
-  const widths = [6, 11, 10, 7, 26, 20, 7, 7, 7, 7, 25, 7, 10, 16];
-  console.log(row(['alg', 'tokens', 'app', 'req/s', 'runs', 'others', 'p50 ms', 'p99 ms', 'non2xx', 'errors', 'tokenward/jose', 'CPU µs', 'loop busy', 'tokenward cache'], widths));
+  const widths = [6, 11, 10, 7, 26, 20, 20, 7, 7, 7, 7, 25, 7, 7, 10, 16];
+  const head = ['alg', 'tokens', 'app', 'req/s', 'runs', 'others', 'idle', 'p50 ms', 'p99 ms', 'non2xx', 'errors', 'tokenward/jose'];
+  console.log(row([...head, 'CPU µs', 'gen µs', 'loop busy', 'tokenward cache'], widths));
   for (const alg of ALGS) {
     const issuer = new TestIssuer([alg]);
     const exp = Math.floor(Date.now() / 1000) + 3600;
@@ -237,8 +241,9 @@ async function main() {
       for (const name of CONTENDERS) {
         const r = results[name];
         console.log(row([
-          alg, mix, name, r.rps.toFixed(0), r.all, r.others, r.p50.toFixed(1), r.p99.toFixed(1), r.non2xx, r.errors,
-          name === 'tokenward' ? ratio : name === 'jose' ? results.ratios : '', r.cpuPerRequest.toFixed(0), `${(100 * r.loop).toFixed(0)}%`, r.cache,
+          alg, mix, name, r.rps.toFixed(0), r.all, r.others, r.idle, r.p50.toFixed(1), r.p99.toFixed(1), r.non2xx, r.errors,
+          name === 'tokenward' ? ratio : name === 'jose' ? results.ratios : '', r.cpuPerRequest.toFixed(0),
+          r.generatorPerRequest.toFixed(0), `${(100 * r.loop).toFixed(0)}%`, r.cache,
         ], widths));
       }
     }
