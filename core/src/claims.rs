@@ -18,6 +18,9 @@ use crate::token::JsonObject;
 #[derive(Debug, Clone)]
 pub struct Claims {
     inner: Arc<Parts>,
+    /// The name of the issuer configuration that accepted the token, for a
+    /// verifier that trusts several ([`crate::Verifier::any_of`]).
+    config: Option<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -36,6 +39,7 @@ impl PartialEq for Claims {
     fn eq(&self, other: &Self) -> bool {
         self.header() == other.header()
             && self.as_object() == other.as_object()
+            && self.config == other.config
             && self.algorithm() == other.algorithm()
     }
 }
@@ -61,6 +65,7 @@ impl Claims {
                 algorithm: Some(algorithm),
                 times,
             }),
+            config: None,
         }
     }
 
@@ -77,7 +82,21 @@ impl Claims {
                 algorithm: None,
                 times: Times::default(),
             }),
+            config: None,
         }
+    }
+
+    /// The same claims, as accepted by the issuer configuration `name`.
+    pub(crate) fn accepted_by(mut self, name: &Arc<str>) -> Self {
+        self.config = Some(Arc::clone(name));
+        self
+    }
+
+    /// The name of the issuer configuration that accepted the token, when
+    /// the verifier trusts several ([`crate::Verifier::any_of`]); `None` for
+    /// a verifier of one issuer.
+    pub fn issuer_config(&self) -> Option<&str> {
+        self.config.as_deref()
     }
 
     /// `exp`, `nbf` and `iat` in seconds, as the verification read them.

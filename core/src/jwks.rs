@@ -74,11 +74,30 @@ pub struct CacheStats {
     pub tokens: TokenCacheStats,
 }
 
+impl CacheStats {
+    /// Both sets of counters added up (for a verifier of several issuers);
+    /// the most recent error is the first one found.
+    pub fn sum(self, other: CacheStats) -> CacheStats {
+        CacheStats {
+            fetches: self.fetches + other.fetches,
+            not_modified: self.not_modified + other.not_modified,
+            cache_hits: self.cache_hits + other.cache_hits,
+            stale_serves: self.stale_serves + other.stale_serves,
+            cooldown_refusals: self.cooldown_refusals + other.cooldown_refusals,
+            fetch_failures: self.fetch_failures + other.fetch_failures,
+            last_error: self.last_error.or(other.last_error),
+            tokens: self.tokens.sum(other.tokens),
+        }
+    }
+}
+
 /// Where the key set lives.
 #[derive(Debug, Clone)]
 pub(crate) enum Location {
     Jwks(Url),
     Discover(Url),
+    /// An X.509 certificate map (kid to PEM certificate), as Google publishes Firebase's keys.
+    X509(Url),
 }
 
 struct Snapshot {
@@ -370,8 +389,11 @@ impl JwksCache {
         }
         let body = read_body(response, &url, self.config.max_jwks_bytes, "key set").await?;
         let shown = redact(&url);
-        let keys = KeySet::from_jwks_json(&body)
-            .map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("{shown}: {}", e.message())))?;
+        let parsed = match self.location {
+            Location::X509(_) => KeySet::from_x509_map_json(&body),
+            _ => KeySet::from_jwks_json(&body),
+        };
+        let keys = parsed.map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("{shown}: {}", e.message())))?;
         tracing::info!(url = %shown, keys = keys.len(), skipped = keys.skipped().len(), "JWKS fetched");
         self.snapshot.store(Some(Arc::new(Snapshot {
             keys: Arc::new(keys),
@@ -383,7 +405,7 @@ impl JwksCache {
 
     async fn jwks_url(&self, client: &reqwest::Client) -> Result<Url, Error> {
         let issuer = match &self.location {
-            Location::Jwks(url) => return Ok(url.clone()),
+            Location::Jwks(url) | Location::X509(url) => return Ok(url.clone()),
             Location::Discover(issuer) => issuer,
         };
         if let Some(found) = self.discovered.get() {

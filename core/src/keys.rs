@@ -368,6 +368,45 @@ impl KeySet {
         Ok(set)
     }
 
+    /// Parses an X.509 certificate map, as Google publishes Firebase's keys:
+    /// a JSON object of `kid` to PEM certificate. Each key is the
+    /// certificate's subject public key, held under its `kid` exactly like a
+    /// JWKS entry (the certificate's dates and signature are not what makes a
+    /// key trusted here: the map's URL is). Unusable entries are skipped and
+    /// listed; a map left with no usable key is `jwks_invalid`.
+    pub fn from_x509_map_json(json: &[u8]) -> Result<KeySet, Error> {
+        let doc: Value = serde_json::from_slice(json)
+            .map_err(|e| Error::new(ErrorCode::JwksInvalid, format!("the certificate map is not JSON: {e}")))?;
+        let entries = doc.as_object().ok_or_else(|| {
+            Error::new(ErrorCode::JwksInvalid, "the certificate map is not an object of kid to PEM certificate")
+        })?;
+        let mut set = KeySet::default();
+        for (kid, certificate) in entries {
+            let label = format!("certificate \"{}\"", truncate(kid));
+            let key = match certificate.as_str() {
+                None => Err(format!("{label}: not a PEM string")),
+                Some(pem_text) => crate::x509::certificate_spki_from_pem(pem_text)
+                    .and_then(|spki| spki_key(&spki).map_err(|e| e.message().to_owned()))
+                    .map_err(|why| format!("{label}: {why}")),
+            };
+            match key {
+                Ok(key) => set.keys.push(key.named(Some(kid.clone()))),
+                Err(why) => {
+                    tracing::info!(reason = %why, "skipping unusable certificate");
+                    set.skipped.push(why);
+                }
+            }
+        }
+        if set.keys.is_empty() {
+            let shown: Vec<&str> = set.skipped.iter().take(3).map(String::as_str).collect();
+            return Err(Error::new(
+                ErrorCode::JwksInvalid,
+                format!("the certificate map has no usable key ({} entries; {})", entries.len(), shown.join("; ")),
+            ));
+        }
+        Ok(set)
+    }
+
     /// One public key in PEM: `PUBLIC KEY` (SubjectPublicKeyInfo) for RSA,
     /// EC (P-256, P-384, P-521, secp256k1) or Ed25519, or `RSA PUBLIC KEY`.
     pub fn from_pem(pem_text: &str) -> Result<KeySet, Error> {

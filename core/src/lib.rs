@@ -39,10 +39,13 @@ mod keys;
 mod options;
 mod panic;
 mod policy;
+pub mod providers;
+mod rules;
 mod token;
 mod token_cache;
 mod verifier;
 mod verify;
+mod x509;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -55,6 +58,7 @@ pub use keys::{KeySet, MIN_RSA_BITS};
 pub use options::{option_spec, unknown_option, OneOrMany, OptionKind, OptionSpec, Options, Spelling, OPTIONS};
 pub use panic::{contain, contain_future, Contained};
 pub use policy::{Clock, Policy, DEFAULT_LEEWAY};
+pub use rules::ClaimRule;
 pub use token::{decode_unverified, JsonObject, UnverifiedToken, DEFAULT_MAX_TOKEN_BYTES};
 pub use token_cache::{TokenCacheStats, DEFAULT_TOKEN_CACHE_SIZE, MAX_CACHED_TOKEN_BYTES};
 pub use verifier::{PendingVerify, Verifier, VerifierBuilder};

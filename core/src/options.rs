@@ -93,6 +93,8 @@ const fn spec(
 pub const OPTIONS: &[OptionSpec] = &[
     spec("jwks_url", "jwksUrl", OptionKind::String, "one key source is required",
         "URL of the provider's JWKS (https, or http to a loopback address)."),
+    spec("x509_url", "x509Url", OptionKind::String, "",
+        "URL of an X.509 certificate map (kid to PEM certificate), as Google publishes Firebase's keys."),
     spec("discover", "discover", OptionKind::String, "",
         "Issuer URL: the JWKS is found by OpenID Connect discovery, and tokens must carry the issuer the discovery document names (unless issuer is set)."),
     spec("jwks", "jwks", OptionKind::Json, "", "A JWKS document (JSON text, or an object)."),
@@ -157,20 +159,23 @@ pub fn option_spec(name: &str, spelling: Spelling) -> Option<&'static OptionSpec
 /// The `configuration` error for an option name tokenward does not know,
 /// suggesting the closest known one.
 pub fn unknown_option(name: &str, spelling: Spelling) -> Error {
+    let all: Vec<&str> = OPTIONS.iter().map(|o| o.spelled(spelling)).collect();
+    unknown_among(name, &all, "option")
+}
+
+/// The `configuration` error for a `what` (option, argument) not among
+/// `known`, suggesting the closest one.
+pub(crate) fn unknown_among(name: &str, known: &[&str], what: &str) -> Error {
     let shown = crate::error::truncate(name);
-    let closest = OPTIONS
+    let closest = known
         .iter()
-        .map(|o| o.spelled(spelling))
-        .map(|known| (edit_distance(&name.to_ascii_lowercase(), &known.to_ascii_lowercase()), known))
+        .map(|known| (edit_distance(&name.to_ascii_lowercase(), &known.to_ascii_lowercase()), *known))
         .min();
     match closest {
         Some((distance, known)) if distance <= (known.len() / 3).max(2) => {
-            Error::config(format!("unknown option \"{shown}\"; did you mean `{known}`?"))
+            Error::config(format!("unknown {what} \"{shown}\"; did you mean `{known}`?"))
         }
-        _ => {
-            let all: Vec<&str> = OPTIONS.iter().map(|o| o.spelled(spelling)).collect();
-            Error::config(format!("unknown option \"{shown}\"; the options are {}", all.join(", ")))
-        }
+        _ => Error::config(format!("unknown {what} \"{shown}\"; the {what}s are {}", known.join(", "))),
     }
 }
 
@@ -197,6 +202,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 pub struct Options {
     /// JWKS URL (https, or http to a loopback address).
     pub jwks_url: Option<String>,
+    /// X.509 certificate map URL (https, or http to a loopback address).
+    pub x509_url: Option<String>,
     /// Issuer URL for OpenID Connect discovery.
     pub discover: Option<String>,
     /// A JWKS document as JSON text.
@@ -265,9 +272,17 @@ impl Options {
 
     /// Checks every value and returns the builder they describe.
     pub fn into_builder(self) -> Result<VerifierBuilder, Error> {
-        let mut b = Verifier::builder();
+        self.apply_to(Verifier::builder())
+    }
+
+    /// Checks every value and sets it on `b` (a provider preset's builder,
+    /// say): what is set here wins over what `b` had.
+    pub fn apply_to(self, mut b: VerifierBuilder) -> Result<VerifierBuilder, Error> {
         if let Some(url) = self.jwks_url {
             b = b.jwks_url(url);
+        }
+        if let Some(url) = self.x509_url {
+            b = b.x509_url(url);
         }
         if let Some(url) = self.discover {
             b = b.discover(url);

@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::{quoted, truncate, Error, ErrorCode};
-use crate::token::{Header, Json, Registered};
+use crate::rules::ClaimRule;
+use crate::token::{Header, Json, JsonObject, Registered};
 
 /// Default `leeway`: 30 seconds of clock skew tolerated on `exp`, `nbf`, `iat`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -69,6 +70,9 @@ pub struct Policy {
     pub millisecond_timestamps: bool,
     /// Where "now" comes from. Defaults to the system clock.
     pub clock: Clock,
+    /// Rules on other claims (a provider's `token_use`, `azp`, `tid`...),
+    /// checked last. Defaults to none.
+    pub(crate) rules: Vec<ClaimRule>,
 }
 
 impl Default for Policy {
@@ -84,6 +88,7 @@ impl Default for Policy {
             max_token_bytes: crate::token::DEFAULT_MAX_TOKEN_BYTES,
             millisecond_timestamps: false,
             clock: Clock::System,
+            rules: Vec::new(),
         }
     }
 }
@@ -115,6 +120,18 @@ impl Policy {
             return Err(Error::config("max_token_bytes must be positive"));
         }
         Ok(())
+    }
+
+    /// The claim rules beyond the registered claims.
+    pub fn rules(&self) -> &[ClaimRule] {
+        &self.rules
+    }
+
+    /// Runs the claim rules on verified claims, in order; the first failure wins.
+    pub(crate) fn check_rules(&self, claims: &JsonObject) -> Result<(), Error> {
+        let now = self.clock.now();
+        let leeway = self.leeway.as_secs_f64();
+        self.rules.iter().try_for_each(|rule| rule.check(claims, now, leeway))
     }
 
     /// Maps the header `alg` to an accepted algorithm.
@@ -285,7 +302,7 @@ impl Policy {
         Ok(Some(seconds))
     }
 
-    fn check_issuer(&self, iss: Option<&Json<'_>>) -> Result<(), Error> {
+    pub(crate) fn check_issuer(&self, iss: Option<&Json<'_>>) -> Result<(), Error> {
         if self.issuers.is_empty() {
             return Ok(());
         }

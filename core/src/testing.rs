@@ -1,7 +1,9 @@
 //! `TestIssuer`: a real token issuer for tests. It generates keys, serves
-//! `/.well-known/jwks.json` and `/.well-known/openid-configuration` over HTTP
-//! on 127.0.0.1 (port 0), mints tokens, rotates keys, counts requests, and can
-//! be told to misbehave so a cache's behaviour is tested against real HTTP.
+//! `/.well-known/jwks.json`, the same keys as an X.509 certificate map at
+//! `/x509` (as Firebase publishes them) and `/.well-known/openid-configuration`
+//! over HTTP on 127.0.0.1 (port 0), mints tokens, rotates keys, counts
+//! requests, and can be told to misbehave so a cache's behaviour is tested
+//! against real HTTP.
 //!
 //! The server runs on plain threads, so it works from any runtime or none.
 
@@ -22,11 +24,15 @@ use serde_json::{json, Map, Value};
 
 use crate::algorithm::Algorithm;
 use crate::token::B64;
+use crate::x509::{self, CertificateSignature};
 
 /// Path of the key set.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// Path of the discovery document.
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+/// Path of the X.509 certificate map: `{kid: PEM certificate}` for each RSA
+/// and EC key (Ed25519 and HMAC keys have no entry).
+pub const X509_PATH: &str = "/x509";
 
 enum Signer {
     Rsa(rsa::KeyPair),
@@ -41,12 +47,14 @@ struct TestKey {
     signer: Signer,
     jwk: Value,
     public_pem: Option<String>,
+    /// A self-signed certificate for the key, made once with the key.
+    certificate_pem: Option<String>,
 }
 
 impl TestKey {
     fn generate(kid: String, alg: Algorithm) -> TestKey {
         let b64 = |bytes: &[u8]| B64.encode(bytes);
-        let (signer, mut jwk, der) = match alg {
+        let (signer, mut jwk, der, certificate) = match alg {
             Algorithm::RS256
             | Algorithm::RS384
             | Algorithm::RS512
@@ -61,14 +69,36 @@ impl TestKey {
                     "e": b64(public.exponent().big_endian_without_leading_zero()),
                 });
                 let der = public.as_der().ok().map(|d| d.as_ref().to_vec());
-                (Signer::Rsa(pair), jwk, der)
+                let certificate = der.as_deref().map(|spki| rsa_certificate(&kid, spki, &pair));
+                (Signer::Rsa(pair), jwk, der, certificate)
             }
             Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 | Algorithm::ES256K => {
-                let (signing, crv, size) = match alg {
-                    Algorithm::ES256 => (&signature::ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32),
-                    Algorithm::ES384 => (&signature::ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48),
-                    Algorithm::ES512 => (&signature::ECDSA_P521_SHA512_FIXED_SIGNING, "P-521", 66),
-                    _ => (&signature::ECDSA_P256K1_SHA256_FIXED_SIGNING, "secp256k1", 32),
+                // JWS signs with fixed-size signatures, certificates with ASN.1 ones.
+                let (signing, certificate_signing, crv, size) = match alg {
+                    Algorithm::ES256 => (
+                        &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                        (&signature::ECDSA_P256_SHA256_ASN1_SIGNING, CertificateSignature::EcdsaSha256),
+                        "P-256",
+                        32,
+                    ),
+                    Algorithm::ES384 => (
+                        &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+                        (&signature::ECDSA_P384_SHA384_ASN1_SIGNING, CertificateSignature::EcdsaSha384),
+                        "P-384",
+                        48,
+                    ),
+                    Algorithm::ES512 => (
+                        &signature::ECDSA_P521_SHA512_FIXED_SIGNING,
+                        (&signature::ECDSA_P521_SHA512_ASN1_SIGNING, CertificateSignature::EcdsaSha512),
+                        "P-521",
+                        66,
+                    ),
+                    _ => (
+                        &signature::ECDSA_P256K1_SHA256_FIXED_SIGNING,
+                        (&signature::ECDSA_P256K1_SHA256_ASN1_SIGNING, CertificateSignature::EcdsaSha256),
+                        "secp256k1",
+                        32,
+                    ),
                 };
                 let pair = signature::EcdsaKeyPair::generate(signing).expect("EC key generation");
                 let point = pair.public_key().as_ref();
@@ -79,13 +109,14 @@ impl TestKey {
                     "y": b64(&point[1 + size..]),
                 });
                 let der = pair.public_key().as_der().ok().map(|d| d.as_ref().to_vec());
-                (Signer::Ec(pair), jwk, der)
+                let certificate = der.as_deref().map(|spki| ec_certificate(&kid, spki, &pair, certificate_signing));
+                (Signer::Ec(pair), jwk, der, certificate)
             }
             Algorithm::EdDSA => {
                 let pair = signature::Ed25519KeyPair::generate().expect("Ed25519 key generation");
                 let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": b64(pair.public_key().as_ref())});
                 let der = pair.public_key().as_der().ok().map(|d| d.as_ref().to_vec());
-                (Signer::Ed(pair), jwk, der)
+                (Signer::Ed(pair), jwk, der, None)
             }
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
                 let mut secret = vec![0u8; alg.hmac_min_secret()];
@@ -96,14 +127,17 @@ impl TestKey {
                     _ => hmac::HMAC_SHA512,
                 };
                 let jwk = json!({"kty": "oct", "k": b64(&secret)});
-                (Signer::Hmac(Box::new(hmac::Key::new(digest, &secret))), jwk, None)
+                (Signer::Hmac(Box::new(hmac::Key::new(digest, &secret))), jwk, None, None)
             }
         };
         jwk["kid"] = json!(kid);
         jwk["alg"] = json!(alg.as_str());
         jwk["use"] = json!("sig");
         let public_pem = der.map(|d| pem::encode(&pem::Pem::new("PUBLIC KEY", d)));
-        TestKey { kid, alg, signer, jwk, public_pem }
+        // LF line endings, as Firebase serves them.
+        let lf = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+        let certificate_pem = certificate.map(|c| pem::encode_config(&pem::Pem::new("CERTIFICATE", c), lf));
+        TestKey { kid, alg, signer, jwk, public_pem, certificate_pem }
     }
 
     fn sign(&self, alg: Algorithm, message: &[u8]) -> Vec<u8> {
@@ -129,14 +163,15 @@ impl TestKey {
     }
 }
 
-/// How the JWKS endpoint answers. Discovery is unaffected except for `issuer`.
+/// How the key endpoints (the JWKS and the X.509 certificate map) answer.
+/// Discovery is unaffected except for `issuer` and `jwks_uri`.
 #[derive(Debug, Clone, Default)]
 pub struct Behavior {
     /// Wait this long before answering.
     pub delay: Duration,
-    /// Answer with this status and a short body instead of the key set.
+    /// Answer with this status and a short body instead of the keys.
     pub status: Option<u16>,
-    /// Answer 200 with this body instead of the key set.
+    /// Answer 200 with this body instead of the keys.
     pub body: Option<Vec<u8>>,
     /// Close the connection without answering.
     pub drop_connection: bool,
@@ -248,6 +283,11 @@ impl TestIssuer {
         format!("{}{DISCOVERY_PATH}", self.url())
     }
 
+    /// Where the X.509 certificate map is served (see [`X509_PATH`]).
+    pub fn x509_url(&self) -> String {
+        format!("{}{X509_PATH}", self.url())
+    }
+
     /// Adds a new key for `alg` and makes it the newest; returns its `kid`.
     pub fn add_key(&self, alg: Algorithm) -> String {
         let kid = {
@@ -287,6 +327,12 @@ impl TestIssuer {
     /// The JWKS document served now.
     pub fn jwks(&self) -> Value {
         jwks_of(&self.shared.state())
+    }
+
+    /// The X.509 certificate map served now: `{kid: PEM certificate}` for
+    /// each RSA and EC key.
+    pub fn x509(&self) -> Value {
+        x509_of(&self.shared.state())
     }
 
     /// The public key of `kid` as PEM (`None` for HMAC keys).
@@ -341,7 +387,7 @@ impl TestIssuer {
         Ok(format!("{signing_input}.{}", B64.encode(signature)))
     }
 
-    /// Changes how the JWKS endpoint answers from the next request on.
+    /// Changes how the key endpoints answer from the next request on.
     pub fn set_behavior(&self, behavior: Behavior) {
         self.shared.state().behavior = behavior;
     }
@@ -384,15 +430,50 @@ fn jwks_of(state: &State) -> Value {
     json!({"keys": state.keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()})
 }
 
+fn x509_of(state: &State) -> Value {
+    let map = state.keys.iter().filter_map(|k| Some((k.kid.clone(), json!(k.certificate_pem.clone()?))));
+    Value::Object(map.collect())
+}
+
+/// A self-signed certificate for an RSA key, signed RSASSA-PKCS1-v1_5 with
+/// SHA-256 whatever the key's JWS algorithm (as providers' certificates are).
+fn rsa_certificate(kid: &str, spki: &[u8], pair: &rsa::KeyPair) -> Vec<u8> {
+    x509::self_signed_certificate(kid, spki, CertificateSignature::RsaPkcs1Sha256, true, |tbs| {
+        let mut sig = vec![0; pair.public_modulus_len()];
+        pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), tbs, &mut sig).expect("RSA signing");
+        sig
+    })
+}
+
+/// A self-signed certificate for an EC key, signed by the same private key
+/// loaded for ASN.1 (DER) signatures.
+fn ec_certificate(
+    kid: &str,
+    spki: &[u8],
+    pair: &signature::EcdsaKeyPair,
+    (signing, algorithm): (&'static signature::EcdsaSigningAlgorithm, CertificateSignature),
+) -> Vec<u8> {
+    let pkcs8 = pair.to_pkcs8v1().expect("EC key export");
+    let pair = signature::EcdsaKeyPair::from_pkcs8(signing, pkcs8.as_ref()).expect("EC key import");
+    x509::self_signed_certificate(kid, spki, algorithm, true, |tbs| {
+        pair.sign(&SystemRandom::new(), tbs).expect("ECDSA signing").as_ref().to_vec()
+    })
+}
+
 fn serve(shared: &Shared, base: &str, mut stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let Some((path, if_none_match)) = read_request(&mut stream) else {
         return;
     };
-    let (behavior, jwks, version) = {
+    let (behavior, keys, version) = {
         let mut state = shared.state();
         *state.requests.entry(path.clone()).or_default() += 1;
-        (state.behavior.clone(), jwks_of(&state), state.version)
+        let keys = match path.as_str() {
+            JWKS_PATH => Some(jwks_of(&state)),
+            X509_PATH => Some(x509_of(&state)),
+            _ => None,
+        };
+        (state.behavior.clone(), keys, state.version)
     };
     if path == DISCOVERY_PATH {
         let doc = json!({
@@ -403,10 +484,10 @@ fn serve(shared: &Shared, base: &str, mut stream: TcpStream) {
         respond(&mut stream, "200 OK", &[], &serde_json::to_vec(&doc).unwrap_or_default());
         return;
     }
-    if path != JWKS_PATH {
+    let Some(keys) = keys else {
         respond(&mut stream, "404 Not Found", &[], b"{\"error\":\"not found\"}");
         return;
-    }
+    };
     if !behavior.delay.is_zero() {
         thread::sleep(behavior.delay);
     }
@@ -435,7 +516,7 @@ fn serve(shared: &Shared, base: &str, mut stream: TcpStream) {
         }
         headers.push(("ETag", etag));
     }
-    let body = behavior.body.clone().unwrap_or_else(|| serde_json::to_vec(&jwks).unwrap_or_default());
+    let body = behavior.body.clone().unwrap_or_else(|| serde_json::to_vec(&keys).unwrap_or_default());
     respond(&mut stream, "200 OK", &headers, &body);
 }
 

@@ -82,6 +82,19 @@ pub struct TokenCacheStats {
     pub entries: u64,
 }
 
+impl TokenCacheStats {
+    /// Both sets of counters added up.
+    pub fn sum(self, other: TokenCacheStats) -> TokenCacheStats {
+        TokenCacheStats {
+            hits: self.hits + other.hits,
+            misses: self.misses + other.misses,
+            evictions: self.evictions + other.evictions,
+            invalidations: self.invalidations + other.invalidations,
+            entries: self.entries + other.entries,
+        }
+    }
+}
+
 pub(crate) struct TokenCache {
     shards: Box<[RwLock<Shard>]>,
     per_shard: usize,

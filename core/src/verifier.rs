@@ -9,11 +9,12 @@ use std::time::Duration;
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::claims::Claims;
 use crate::discovery::check_issuer_url;
-use crate::error::{Error, ErrorCode};
+use crate::error::{quoted, truncate, Error, ErrorCode};
 use crate::fetch::check_url;
 use crate::jwks::{CacheConfig, CacheStats, JwksCache, Location};
 use crate::keys::KeySet;
 use crate::policy::{Clock, Policy};
+use crate::rules::ClaimRule;
 use crate::token;
 use crate::token_cache::{TokenCache, DEFAULT_TOKEN_CACHE_SIZE};
 use crate::verify::verify_by;
@@ -24,6 +25,33 @@ pub type PendingVerify = Pin<Box<dyn Future<Output = Result<Claims, Error>> + Se
 enum Source {
     Static(Arc<KeySet>),
     Remote(Box<JwksCache>),
+    /// Several issuer configurations: the token's unverified `iss` picks one,
+    /// and only that one's keys and rules judge it.
+    Issuers(Vec<Route>),
+}
+
+/// One issuer configuration of a verifier that trusts several.
+struct Route {
+    name: Arc<str>,
+    verifier: Verifier,
+}
+
+impl Route {
+    /// Whether this configuration accepts `iss`. Before a discovery document
+    /// names its issuer exactly, the URL as given stands for it, with or
+    /// without a trailing `/`.
+    fn names(&self, iss: &str) -> bool {
+        let inner = &*self.verifier.inner;
+        let policy = inner.policy();
+        policy.issuers.iter().any(|i| i == iss)
+            || (inner.learns_issuer
+                && std::ptr::eq(policy, &inner.policy)
+                && policy.issuers.iter().any(|i| i.trim_end_matches('/') == iss.trim_end_matches('/')))
+    }
+
+    fn label(&self, outcome: Result<Claims, Error>) -> Result<Claims, Error> {
+        outcome.map(|claims| claims.accepted_by(&self.name))
+    }
 }
 
 struct Inner {
@@ -80,8 +108,9 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
-enum KeySpec {
+pub(crate) enum KeySpec {
     JwksUrl(String),
+    X509Url(String),
     Discover(String),
     JwksJson(Vec<u8>),
     Pem(String),
@@ -92,6 +121,7 @@ impl KeySpec {
     fn option_name(&self) -> &'static str {
         match self {
             KeySpec::JwksUrl(_) => "jwks_url",
+            KeySpec::X509Url(_) => "x509_url",
             KeySpec::Discover(_) => "discover",
             KeySpec::JwksJson(_) => "jwks_json",
             KeySpec::Pem(_) => "pem",
@@ -104,6 +134,8 @@ impl KeySpec {
 #[must_use]
 pub struct VerifierBuilder {
     keys: Vec<KeySpec>,
+    /// A provider preset's key source, used when no other is given.
+    preset_keys: Option<KeySpec>,
     policy: Policy,
     algorithms: Option<Vec<Algorithm>>,
     cache: CacheConfig,
@@ -115,6 +147,7 @@ impl Verifier {
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder {
             keys: Vec::new(),
+            preset_keys: None,
             policy: Policy::default(),
             algorithms: None,
             cache: CacheConfig::default(),
@@ -135,15 +168,65 @@ impl Verifier {
         match &inner.source {
             Source::Static(keys) => inner.verify(token, keys),
             Source::Remote(cache) => inner.verify(token, &*cache.held()?),
+            Source::Issuers(routes) => {
+                let route = self.route(routes, token)?;
+                route.label(route.verifier.verify_with_held_keys(token))
+            }
         }
+    }
+
+    /// The configuration whose issuer the token names; no network is used,
+    /// and a token naming no configured issuer is `invalid_issuer`.
+    fn route<'r>(&self, routes: &'r [Route], token: &str) -> Result<&'r Route, Error> {
+        let policy = &self.inner.policy;
+        policy.validate()?;
+        let iss = token::unverified_issuer(token, policy.max_token_bytes)?;
+        let Some(iss) = iss else {
+            return Err(Error::claim(
+                ErrorCode::MissingClaim,
+                "iss",
+                format!("the token has no \"iss\"; this verifier trusts {}", quoted(&policy.issuers)),
+            ));
+        };
+        routes.iter().find(|route| route.names(&iss)).ok_or_else(|| {
+            Error::claim(
+                ErrorCode::InvalidIssuer,
+                "iss",
+                format!("iss is \"{}\"; this verifier trusts {}", truncate(&iss), quoted(&policy.issuers)),
+            )
+        })
+    }
+
+    /// A remote verifier about to fetch refuses first a token whose `iss` it
+    /// would refuse anyway, so tokens from foreign issuers never cause a fetch.
+    fn refuse_foreign_issuer(&self, token: &str) -> Option<Error> {
+        let inner = &*self.inner;
+        if inner.learns_issuer || inner.policy.issuers.is_empty() {
+            return None;
+        }
+        let iss = token::unverified_issuer(token, inner.policy.max_token_bytes).ok()??;
+        inner.policy.issuers.iter().all(|i| *i != iss).then(|| {
+            Error::claim(
+                ErrorCode::InvalidIssuer,
+                "iss",
+                format!("iss is \"{}\"; expected {}", truncate(&iss), quoted(&inner.policy.issuers)),
+            )
+        })
     }
 
     /// Verifies, fetching the key set when it is missing, expired, or lacks
     /// the token's `kid` (at most once per cooldown).
     pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
+        if let Source::Issuers(routes) = &self.inner.source {
+            let route = self.route(routes, token)?;
+            return route.label(Box::pin(route.verifier.verify(token)).await);
+        }
         match self.verify_with_fresh_keys(token) {
             Ready::Done(outcome) => outcome,
-            Ready::Fetch(held) => self.verify_fetching(token, held).await,
+            Ready::Fetch(held) => match self.refuse_foreign_issuer(token) {
+                Some(refused) => Err(refused),
+                None => self.verify_fetching(token, held).await,
+            },
         }
     }
 
@@ -152,9 +235,25 @@ impl Verifier {
     /// answer on the calling thread, without allocating or touching an async
     /// runtime, and send only real fetches to their runtime.
     pub fn verify_or_fetch(&self, token: &str) -> Result<Result<Claims, Error>, PendingVerify> {
+        if let Source::Issuers(routes) = &self.inner.source {
+            let route = match self.route(routes, token) {
+                Ok(route) => route,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            return match route.verifier.verify_or_fetch(token) {
+                Ok(outcome) => Ok(route.label(outcome)),
+                Err(pending) => {
+                    let name = Arc::clone(&route.name);
+                    Err(Box::pin(async move { pending.await.map(|claims| claims.accepted_by(&name)) }))
+                }
+            };
+        }
         match self.verify_with_fresh_keys(token) {
             Ready::Done(outcome) => Ok(outcome),
             Ready::Fetch(held) => {
+                if let Some(refused) = self.refuse_foreign_issuer(token) {
+                    return Ok(Err(refused));
+                }
                 let this = self.clone();
                 let token = token.to_owned();
                 Err(Box::pin(async move { this.verify_fetching(&token, held).await }))
@@ -173,6 +272,12 @@ impl Verifier {
         let keys = match &inner.source {
             Source::Static(keys) => Arc::clone(keys),
             Source::Remote(cache) => cache.fresh_uncounted()?,
+            Source::Issuers(routes) => {
+                return match self.route(routes, token) {
+                    Ok(route) => route.verifier.verify_if_cheap(token).map(|outcome| route.label(outcome)),
+                    Err(refused) => Some(Err(refused)),
+                }
+            }
         };
         let policy = inner.policy();
         if let Some(tokens) = &inner.tokens {
@@ -193,6 +298,9 @@ impl Verifier {
         let cache = match &inner.source {
             Source::Static(keys) => return Ready::Done(inner.verify(token, keys)),
             Source::Remote(cache) => cache,
+            Source::Issuers(_) => {
+                return Ready::Done(Err(Error::internal("a verifier of several issuers routes first")))
+            }
         };
         let Some(keys) = cache.fresh() else {
             return Ready::Fetch(None);
@@ -219,7 +327,9 @@ impl Verifier {
     /// expired (`unknown` is None), or fresh keys that lack the token's `kid`.
     async fn verify_fetching(&self, token: &str, unknown: Option<UnknownKid>) -> Result<Claims, Error> {
         let inner = &*self.inner;
-        let Source::Remote(cache) = &inner.source else { unreachable!("static keys never need a fetch") };
+        let Source::Remote(cache) = &inner.source else {
+            return Err(Error::internal("only remote keys are fetched"));
+        };
         let unknown = match unknown {
             Some(unknown) => unknown,
             None => {
@@ -239,6 +349,15 @@ impl Verifier {
         match &self.inner.source {
             Source::Static(_) => Ok(()),
             Source::Remote(cache) => cache.refresh().await,
+            Source::Issuers(routes) => {
+                // Every configuration is refreshed; the first failure is reported.
+                let mut outcome = Ok(());
+                for route in routes {
+                    let refreshed = Box::pin(route.verifier.refresh()).await;
+                    outcome = outcome.and(refreshed);
+                }
+                outcome
+            }
         }
     }
 
@@ -248,6 +367,9 @@ impl Verifier {
         let mut stats = match &self.inner.source {
             Source::Static(_) => CacheStats::default(),
             Source::Remote(cache) => cache.stats(),
+            Source::Issuers(routes) => {
+                return routes.iter().map(|r| r.verifier.stats()).fold(CacheStats::default(), CacheStats::sum)
+            }
         };
         if let Some(tokens) = &self.inner.tokens {
             stats.tokens = tokens.stats();
@@ -260,6 +382,69 @@ impl Verifier {
         match &self.inner.source {
             Source::Static(_) => true,
             Source::Remote(cache) => cache.held().is_ok(),
+            Source::Issuers(routes) => routes.iter().all(|r| r.verifier.has_keys()),
+        }
+    }
+
+    /// One verifier trusting several issuers, each configuration with its own
+    /// key source, cache and rules (an Auth0 custom domain beside the
+    /// canonical one, two Cognito pools, staging and production). The
+    /// token's unverified `iss` only picks the configuration that then judges
+    /// it: an `iss` no configuration names is `invalid_issuer` with no
+    /// network request, and keys fetched for one issuer never verify a token
+    /// that names another. Accepted claims carry the configuration's name
+    /// ([`Claims::issuer_config`]).
+    ///
+    /// Every configuration must name its issuers (`issuer`, `discover`, or a
+    /// provider preset); no two may name the same one; names are unique and
+    /// non-empty.
+    pub fn any_of<I, S>(configs: I) -> Result<Verifier, Error>
+    where
+        I: IntoIterator<Item = (S, Verifier)>,
+        S: Into<String>,
+    {
+        let mut routes: Vec<Route> = Vec::new();
+        let mut policy = Policy { required_claims: Vec::new(), max_token_bytes: 0, ..Policy::default() };
+        for (name, verifier) in configs {
+            let name: String = name.into();
+            if name.is_empty() || routes.iter().any(|r| *r.name == *name) {
+                return Err(Error::config(format!(
+                    "issuer configuration names must be unique and non-empty; got {name:?}"
+                )));
+            }
+            let issuers = &verifier.inner.policy.issuers;
+            if issuers.is_empty() || matches!(verifier.inner.source, Source::Issuers(_)) {
+                return Err(Error::config(format!(
+                    "issuer configuration {name:?} names no issuer; give it issuer, discover or a provider preset"
+                )));
+            }
+            if let Some(taken) = issuers.iter().find(|i| policy.issuers.contains(i)) {
+                return Err(Error::config(format!("the issuer \"{taken}\" is named by two issuer configurations")));
+            }
+            policy.issuers.extend(issuers.iter().cloned());
+            policy.max_token_bytes = policy.max_token_bytes.max(verifier.inner.policy.max_token_bytes);
+            routes.push(Route { name: name.into(), verifier });
+        }
+        if routes.is_empty() {
+            return Err(Error::config("any_of needs at least one issuer configuration"));
+        }
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                policy,
+                source: Source::Issuers(routes),
+                learns_issuer: false,
+                discovered_policy: OnceLock::new(),
+                tokens: None,
+            }),
+        })
+    }
+
+    /// The names of the issuer configurations of a verifier built with
+    /// [`any_of`](Self::any_of), in order; empty for any other.
+    pub fn issuer_configs(&self) -> Vec<&str> {
+        match &self.inner.source {
+            Source::Issuers(routes) => routes.iter().map(|r| &*r.name).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -287,6 +472,26 @@ impl VerifierBuilder {
     /// Fetch keys from this JWKS URL (https, or http to a loopback address).
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
         self.keys.push(KeySpec::JwksUrl(url.into()));
+        self
+    }
+
+    /// Fetch keys from this X.509 certificate map: a JSON object of `kid` to
+    /// PEM certificate, as Google publishes Firebase's keys. Cached,
+    /// refetched and capped exactly like a JWKS.
+    pub fn x509_url(mut self, url: impl Into<String>) -> Self {
+        self.keys.push(KeySpec::X509Url(url.into()));
+        self
+    }
+
+    /// A provider preset's key source: used unless another is given.
+    pub(crate) fn preset_keys(mut self, keys: KeySpec) -> Self {
+        self.preset_keys = Some(keys);
+        self
+    }
+
+    /// Adds a rule on the verified claims, checked after every other rule.
+    pub fn claim_rule(mut self, rule: ClaimRule) -> Self {
+        self.policy.rules.push(rule);
         self
     }
 
@@ -438,10 +643,17 @@ impl VerifierBuilder {
     /// Checks every option and builds the verifier; errors are `configuration`
     /// (or `jwks_invalid` for an unusable static JWKS).
     pub fn build(self) -> Result<Verifier, Error> {
-        let VerifierBuilder { mut keys, mut policy, algorithms, cache, token_cache_size } = self;
+        let VerifierBuilder { mut keys, preset_keys, mut policy, algorithms, cache, token_cache_size } = self;
+        if keys.is_empty() {
+            keys.extend(preset_keys);
+        }
         let spec = match keys.len() {
             1 => keys.remove(0),
-            0 => return Err(Error::config("no key source: give one of jwks_url, discover, jwks_json, pem or secret")),
+            0 => {
+                return Err(Error::config(
+                    "no key source: give one of jwks_url, x509_url, discover, jwks_json, pem or secret",
+                ))
+            }
             _ => {
                 let names: Vec<_> = keys.iter().map(KeySpec::option_name).collect();
                 return Err(Error::config(format!("give exactly one key source; found {}", names.join(", "))));
@@ -495,6 +707,10 @@ impl VerifierBuilder {
             KeySpec::JwksUrl(url) => {
                 let url = check_url(&url, "jwks_url").map_err(Error::config)?;
                 Source::Remote(Box::new(JwksCache::new(Location::Jwks(url), cache)?))
+            }
+            KeySpec::X509Url(url) => {
+                let url = check_url(&url, "x509_url").map_err(Error::config)?;
+                Source::Remote(Box::new(JwksCache::new(Location::X509(url), cache)?))
             }
             KeySpec::Discover(issuer) => {
                 let url = check_issuer_url(&issuer)?;

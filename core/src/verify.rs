@@ -29,5 +29,9 @@ pub(crate) fn verify_by(token: &str, keys: &KeySet, policy: &Policy) -> Result<(
     policy.check_header(&header)?;
     let times = policy.check_claims(&claims)?;
     drop((header, claims));
-    Ok((Claims::verified(segments.header, segments.payload, alg, times), key))
+    let claims = Claims::verified(segments.header, segments.payload, alg, times);
+    if !policy.rules.is_empty() {
+        policy.check_rules(claims.as_object())?;
+    }
+    Ok((claims, key))
 }
