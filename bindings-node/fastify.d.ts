@@ -14,7 +14,7 @@ export interface TokenwardRouteSettings extends GateSettings {
 export interface TokenwardPluginOptions extends GateSettings {
   /** The Verifier of the routes that name none. */
   verifier?: Verifier;
-  /** Protect every route registered after the plugin in its scope, unless `config.tokenward` is false. Default false. */
+  /** Protect every route of the plugin's scope and its children, declared before or after it, unless `config.tokenward` is false. Default false. */
   all?: boolean;
 }
 

@@ -8,6 +8,8 @@ export interface AuthInfo {
   /** The protected header that was verified with them. */
   header: Header;
   token: string;
+  /** The issuer configuration that accepted the token (a verifier built with `Verifier.anyOf`), else null. */
+  issuerConfig: string | null;
 }
 
 /** A claim rule: the values at `includes` hold every one of `values`, or the value at `equals` is `value`. */

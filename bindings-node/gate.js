@@ -99,7 +99,7 @@ async function authenticate(gate, verifier, parts) {
   }
   const answer = gate.check(verified.claims, parts.path);
   if (answer) return { answer };
-  return { auth: { claims: verified.claims, header: verified.header, token: found } };
+  return { auth: { claims: verified.claims, header: verified.header, token: found, issuerConfig: verified.issuerConfig } };
 }
 
 /**

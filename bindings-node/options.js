@@ -55,15 +55,19 @@ function convert(name, kind, value) {
   }
 }
 
-/** `options` as the core's camelCase JSON: known names converted, unknown ones passed on for the core to refuse. */
-function coreOptions(options) {
+/**
+ * `options` as the core's camelCase JSON: known names (a preset's `args`
+ * first, then the option table) converted, unknown ones passed on for the
+ * core to refuse.
+ */
+function coreOptions(options, args = []) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError('tokenward: new Verifier(options) needs an options object');
   }
   // No prototype, so a "__proto__" key stays an own member the core can refuse.
   const out = Object.create(null);
   for (const [name, value] of Object.entries(options)) {
-    const spec = SPECS.get(name);
+    const spec = args.find((arg) => arg.camel === name) ?? SPECS.get(name);
     out[name] = spec === undefined || value === undefined || value === null ? null : convert(name, spec.kind, value);
   }
   return out;

@@ -31,6 +31,8 @@ export declare class TestIssuer {
   readonly url: string;
   readonly jwksUrl: string;
   readonly discoveryUrl: string;
+  /** The same keys as an X.509 certificate map, `{kid: PEM certificate}` (RSA and EC keys only). */
+  readonly x509Url: string;
   readonly kids: string[];
   readonly jwksRequests: number;
   jwks(): { keys: Record<string, unknown>[] };

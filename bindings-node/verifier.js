@@ -50,6 +50,14 @@ function settledValue(settled) {
  */
 let verifiedParts;
 
+/** Marks the constructor call that adopts a native verifier built by a preset or anyOf. */
+const ADOPT = Symbol('adopt a native verifier');
+
+function adopted(made) {
+  if (!(made instanceof native.NativeVerifier)) throw fromNative(made);
+  return made;
+}
+
 /**
  * Verifies tokens against one key source and one set of rules. Build one at
  * startup and share it: its key cache serves every request.
@@ -67,10 +75,47 @@ class Verifier {
     };
   }
 
-  constructor(options) {
-    const made = native.createVerifier(coreOptions(options));
-    if (!(made instanceof native.NativeVerifier)) throw fromNative(made);
-    this.#native = made;
+  constructor(options, made) {
+    this.#native = options === ADOPT ? made : adopted(native.createVerifier(coreOptions(options)));
+  }
+
+  /**
+   * One verifier trusting several issuers, each configuration with its own
+   * keys, cache and rules: `Verifier.anyOf({ prod, staging })`. The token's
+   * unverified `iss` only picks the configuration that judges it; an `iss`
+   * no configuration names is ERR_INVALID_ISSUER with no network request.
+   * `verifyDetailed` names the configuration that accepted a token.
+   */
+  static anyOf(configs) {
+    if (configs === null || typeof configs !== 'object' || Array.isArray(configs)) {
+      throw new TypeError('tokenward: Verifier.anyOf(configs) needs an object of name to Verifier');
+    }
+    const issuers = new native.NativeIssuers();
+    for (const [name, verifier] of Object.entries(configs)) {
+      if (!(verifier instanceof Verifier)) {
+        throw new TypeError(`tokenward: Verifier.anyOf: configuration ${name} is not a Verifier`);
+      }
+      issuers.add(name, verifier.#native);
+    }
+    return new this(ADOPT, adopted(issuers.build()));
+  }
+
+  /** Provider preset `name` with its arguments and ordinary options in one object. */
+  static preset(name, options) {
+    const provider = PROVIDERS.get(name);
+    if (provider === undefined) {
+      throw new TokenwardError(`unknown provider "${name}"; the providers are ${[...PROVIDERS.keys()].join(', ')}`, 'ERR_CONFIGURATION');
+    }
+    return new this(ADOPT, adopted(native.createPreset(name, coreOptions(options, provider.args))));
+  }
+
+  /**
+   * Promise of `{ claims, header, issuerConfig }`: the verified claims and
+   * protected header, and the name of the issuer configuration that accepted
+   * the token (`null` unless the verifier was built with `anyOf`).
+   */
+  verifyDetailed(token) {
+    return verifiedParts(this, token);
   }
 
   /**
@@ -120,6 +165,18 @@ class Verifier {
   stats() {
     return this.#native.stats();
   }
+}
+
+/** The core's provider presets, by name; each is also a static method: `Verifier.auth0({ domain, audience })`. */
+const PROVIDERS = new Map(native.providerSpecs().map((spec) => [spec.name, spec]));
+for (const name of PROVIDERS.keys()) {
+  Object.defineProperty(Verifier, name, {
+    value: function preset(options) {
+      return this.preset(name, options);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 module.exports = { Verifier, verifiedParts, tokenText };

@@ -21,7 +21,31 @@ pub struct OptionDescription {
 /// Every verifier option, in documentation order.
 #[napi]
 pub fn option_specs() -> Vec<OptionDescription> {
-    tokenward::OPTIONS
+    described(tokenward::OPTIONS)
+}
+
+/// One provider preset.
+#[napi(object, js_name = "ProviderSpec")]
+pub struct ProviderDescription {
+    /// The preset's name: the `Verifier` static method.
+    pub name: String,
+    /// What the preset sets.
+    pub doc: String,
+    /// The preset's own arguments (`default` is "required" for required ones).
+    pub args: Vec<OptionDescription>,
+}
+
+/// Every provider preset, in documentation order.
+#[napi]
+pub fn provider_specs() -> Vec<ProviderDescription> {
+    tokenward::providers::PROVIDERS
+        .iter()
+        .map(|p| ProviderDescription { name: p.name.to_owned(), doc: p.doc.to_owned(), args: described(p.args) })
+        .collect()
+}
+
+fn described(specs: &[tokenward::OptionSpec]) -> Vec<OptionDescription> {
+    specs
         .iter()
         .map(|spec| OptionDescription {
             name: spec.name.to_owned(),

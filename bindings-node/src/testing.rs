@@ -79,6 +79,12 @@ impl NativeTestIssuer {
         self.inner.discovery_url()
     }
 
+    /// Where the keys are served as an X.509 certificate map (`{kid: PEM}`, as Firebase does).
+    #[napi(getter)]
+    pub fn x509_url(&self) -> String {
+        self.inner.x509_url()
+    }
+
     #[napi(getter)]
     pub fn kids(&self) -> Vec<String> {
         self.inner.kids()

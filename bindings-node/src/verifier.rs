@@ -88,20 +88,60 @@ fn claims_json(claims: &Claims) -> String {
     claims.to_json().to_owned()
 }
 
-/// `{"claims":..,"header":..}`: what was verified, for the Express middleware.
+/// `{"claims":..,"header":..,"issuerConfig":..}`: what was verified, for
+/// `verifyDetailed` and the HTTP adapters.
 fn parts_json(claims: &Claims) -> String {
-    format!("{{\"claims\":{},\"header\":{}}}", claims.to_json(), claims.header_json())
+    let config = claims.issuer_config().map_or_else(|| "null".to_owned(), |name| Value::from(name).to_string());
+    format!("{{\"claims\":{},\"header\":{},\"issuerConfig\":{config}}}", claims.to_json(), claims.header_json())
+}
+
+fn made(built: std::result::Result<tokenward::Verifier, tokenward::Error>) -> Either<NativeVerifier, ErrorDetail> {
+    match built {
+        Ok(inner) => Either::A(NativeVerifier { inner }),
+        Err(e) => Either::B(ErrorDetail::from(&e)),
+    }
+}
+
+/// Provider preset `name` with its arguments and ordinary options in one
+/// camelCase object (values converted by kind in options.js), or why not.
+#[napi(catch_unwind)]
+pub fn create_preset(name: String, options: Value) -> Either<NativeVerifier, ErrorDetail> {
+    made(contain(|| tokenward::providers::build(&name, options, Spelling::Camel)))
+}
+
+/// Collects issuer configurations for `Verifier.anyOf`.
+#[napi]
+pub struct NativeIssuers {
+    configs: Vec<(String, tokenward::Verifier)>,
+}
+
+#[napi]
+impl NativeIssuers {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        NativeIssuers { configs: Vec::new() }
+    }
+
+    /// Adds the configuration `name`.
+    #[napi]
+    pub fn add(&mut self, name: String, verifier: &NativeVerifier) {
+        self.configs.push((name, verifier.inner.clone()));
+    }
+
+    /// One verifier trusting every configuration added, or why not.
+    #[napi(catch_unwind)]
+    pub fn build(&mut self) -> Either<NativeVerifier, ErrorDetail> {
+        let configs = std::mem::take(&mut self.configs);
+        made(contain(|| tokenward::Verifier::any_of(configs)))
+    }
 }
 
 /// A verifier for `options` (camelCase keys, values already converted by
 /// kind in options.js), or why not; the core refuses unknown names and bad values.
 #[napi(catch_unwind)]
 pub fn create_verifier(options: Value) -> Either<NativeVerifier, ErrorDetail> {
-    let built = contain(|| Options::from_json_spelled(options, Spelling::Camel).and_then(Options::build));
-    match built {
-        Ok(inner) => Either::A(NativeVerifier { inner }),
-        Err(e) => Either::B(ErrorDetail::from(&e)),
-    }
+    made(contain(|| Options::from_json_spelled(options, Spelling::Camel).and_then(Options::build)))
 }
 
 #[napi]

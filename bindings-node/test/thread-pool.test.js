@@ -136,6 +136,7 @@ test('the Express parts (claims and header) come through the pool too', async ()
   assert.equal(pooled.claims.sub, 'parts');
   assert.equal(pooled.header.alg, 'ES256');
   assert.equal(pooled.header.kid, issuer.kids[0]);
-  assert.deepEqual(Object.keys(pooled).sort(), ['claims', 'header']);
+  assert.deepEqual(Object.keys(pooled).sort(), ['claims', 'header', 'issuerConfig']);
+  assert.equal(pooled.issuerConfig, null);
   await assert.rejects(verifiedParts(verifier, issuer.mint({ aud: 'elsewhere' })), { code: 'ERR_INVALID_AUDIENCE' });
 });

@@ -41,6 +41,11 @@ async function main(): Promise<void> {
   console.log(sub, ok, again.iss, fromBytes.sub, alg, ERROR_CODES.length, verifier.stats().fetches);
   const hmac = new Verifier({ secret: new Uint8Array(32), algorithms: 'HS256', millisecondTimestamps: true });
   const fromText = new Verifier({ jwks: JSON.stringify(issuer.jwks()) });
+  const auth0: Verifier = Verifier.auth0({ domain: 't.auth0.test', audience: ['api'], jwksUrl: issuer.jwksUrl, leeway: 5 });
+  const both = Verifier.anyOf({ auth0, local: new Verifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.url }) });
+  const detailed = await both.verifyDetailed(issuer.mint({ sub: 'u' }));
+  const config: string | null = detailed.issuerConfig;
+  console.log(config, detailed.claims.sub, detailed.header.alg);
   console.log(hmac.stats().keysLoaded, fromText.stats().keysLoaded);
   const tokenCache: TokenCacheStats = verifier.stats().tokenCache;
   const { hits, misses, evictions, invalidations, entries } = tokenCache;

@@ -59,6 +59,12 @@ impl CoreClaims {
         guard(py, || Ok(self.claims.scopes()))
     }
 
+    /// The name of the issuer configuration that accepted the token (a
+    /// verifier built with `any_of`), else None.
+    fn issuer_config(&self) -> Option<&str> {
+        self.claims.issuer_config()
+    }
+
     /// The verified protected header, as a new dict (members in signed order).
     fn header<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         json::object_from_text(py, self.claims.header_json())

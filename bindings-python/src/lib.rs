@@ -23,7 +23,7 @@ mod _native {
     #[pymodule_export]
     use crate::testing::TestIssuer;
     #[pymodule_export]
-    use crate::verifier::{_time_core, decode_unverified, Verifier};
+    use crate::verifier::{_any_of, _preset, _time_core, decode_unverified, Built, Verifier};
 
     use pyo3::prelude::*;
     use pyo3::types::PyDict;
@@ -39,6 +39,12 @@ mod _native {
     #[pyfunction]
     fn option_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
         crate::options::specs(py)
+    }
+
+    /// Every provider preset (name, doc, args), from the core's table.
+    #[pyfunction]
+    fn provider_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+        crate::options::provider_specs(py)
     }
 
     /// Every stable error code, from the core.

@@ -12,14 +12,29 @@ use tokenward::{OptionKind, OptionSpec, Options, Spelling};
 use crate::errors::{self, configuration};
 
 pub fn from_kwargs(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
+    let given = given(py, kwargs, &[])?;
+    errors::guard(py, || Options::from_json(Value::Object(given)))
+}
+
+/// The keyword arguments as the core's JSON: each name looked up in `extra`
+/// (a provider preset's arguments), then in the option table, and its value
+/// converted by kind; an unknown name is refused with the closest one suggested.
+pub fn given(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>, extra: &[OptionSpec]) -> PyResult<Map<String, Value>> {
     let mut given = Map::new();
     for (name, value) in kwargs.into_iter().flat_map(|kwargs| kwargs.iter()) {
         let name = name.cast::<PyString>()?.to_string_lossy().into_owned();
-        let spec = tokenward::option_spec(&name, Spelling::Snake)
-            .ok_or_else(|| errors::to_py(py, &tokenward::unknown_option(&name, Spelling::Snake)))?;
+        let spec = extra.iter().find(|a| a.name == name).or_else(|| tokenward::option_spec(&name, Spelling::Snake));
+        let Some(spec) = spec else {
+            if extra.is_empty() {
+                return Err(errors::to_py(py, &tokenward::unknown_option(&name, Spelling::Snake)));
+            }
+            // The core names the closest preset argument or option.
+            given.insert(name, Value::Null);
+            continue;
+        };
         given.insert(name, convert(spec, &value)?);
     }
-    errors::guard(py, || Options::from_json(Value::Object(given)))
+    Ok(given)
 }
 
 fn wrong(spec: &OptionSpec, value: &Bound<'_, PyAny>, expected: &str) -> PyErr {
@@ -97,7 +112,25 @@ fn convert(spec: &OptionSpec, value: &Bound<'_, PyAny>) -> PyResult<Value> {
 
 /// Every verifier option, in documentation order, from the core's table.
 pub fn specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
-    tokenward::OPTIONS
+    described(py, tokenward::OPTIONS)
+}
+
+/// Every provider preset (name, doc, args described like options).
+pub fn provider_specs(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    tokenward::providers::PROVIDERS
+        .iter()
+        .map(|p| {
+            let d = PyDict::new(py);
+            d.set_item("name", p.name)?;
+            d.set_item("doc", p.doc)?;
+            d.set_item("args", described(py, p.args)?)?;
+            Ok(d)
+        })
+        .collect()
+}
+
+fn described<'py>(py: Python<'py>, specs: &[OptionSpec]) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    specs
         .iter()
         .map(|spec| {
             let d = PyDict::new(py);

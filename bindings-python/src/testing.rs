@@ -59,6 +59,12 @@ impl TestIssuer {
         self.inner.discovery_url()
     }
 
+    /// Where the keys are served as an X.509 certificate map (`{kid: PEM}`, as Firebase does).
+    #[getter]
+    fn x509_url(&self) -> String {
+        self.inner.x509_url()
+    }
+
     /// Key ids, oldest first.
     #[getter]
     fn kids(&self) -> Vec<String> {

@@ -20,6 +20,35 @@ pub struct Verifier {
     renderings: Renderings,
 }
 
+/// A verifier built by a provider preset or by `any_of`, on its way into
+/// `Verifier(_from=...)` (so the class methods return the caller's class).
+#[pyclass(module = "tokenward._native", name = "_Built", frozen)]
+pub struct Built {
+    inner: tokenward::Verifier,
+}
+
+/// Provider preset `name` with keyword arguments: the preset's own, then
+/// ordinary options on top.
+#[pyfunction]
+#[pyo3(signature = (name, **kwargs))]
+pub fn _preset(py: Python<'_>, name: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Built> {
+    let provider = tokenward::providers::provider(name)
+        .ok_or_else(|| errors::configuration(py, format!("unknown provider {name:?}")))?;
+    let given = crate::options::given(py, kwargs, provider.args)?;
+    let inner =
+        guard(py, || tokenward::providers::build(name, serde_json::Value::Object(given), tokenward::Spelling::Snake))?;
+    Ok(Built { inner })
+}
+
+/// One verifier trusting several issuers: `(name, verifier)` pairs in order.
+#[pyfunction]
+pub fn _any_of(py: Python<'_>, configs: Vec<(String, PyRef<'_, Verifier>)>) -> PyResult<Built> {
+    let configs: Vec<(String, tokenward::Verifier)> =
+        configs.into_iter().map(|(name, v)| (name, v.inner.clone())).collect();
+    let inner = guard(py, || tokenward::Verifier::any_of(configs))?;
+    Ok(Built { inner })
+}
+
 /// What `_start_verify` found without waiting.
 enum Started {
     Done(Claims),
@@ -44,9 +73,25 @@ impl Verifier {
     #[new]
     #[pyo3(signature = (**options))]
     fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        if let Some(built) = options.map(|o| o.get_item("_from")).transpose()?.flatten() {
+            // A provider preset or a verifier of several issuers, built by
+            // `_preset` / `_any_of`; the class methods pass it alone.
+            let built = built.cast::<Built>().map_err(|_| errors::configuration(py, "_from is internal"))?;
+            if options.map_or(0, |o| o.len()) != 1 {
+                return Err(errors::configuration(py, "_from is internal and takes no other option"));
+            }
+            return Ok(Verifier { inner: built.get().inner.clone(), renderings: Renderings::default() });
+        }
         let options = crate::options::from_kwargs(py, options)?;
         let inner = guard(py, || options.build())?;
         Ok(Verifier { inner, renderings: Renderings::default() })
+    }
+
+    /// The names of the issuer configurations of a verifier built with
+    /// `any_of`, in order; empty for any other.
+    #[getter]
+    fn issuer_configs(&self) -> Vec<String> {
+        self.inner.issuer_configs().into_iter().map(str::to_owned).collect()
     }
 
     /// Verifies `token` and returns its claims; raises an `InvalidToken`

@@ -93,8 +93,18 @@ def app(verifier: Verifier) -> Flask:
     return flask_app
 
 
+def providers(issuer: TestIssuer) -> Optional[str]:
+    """A preset beside a plain verifier, in one verifier of two issuers."""
+    auth0: Verifier = Verifier.auth0(domain="t.auth0.test", audience=["api"], jwks_url=issuer.jwks_url, leeway=5)
+    both = Verifier.any_of({"auth0": auth0, "local": Verifier(jwks_url=issuer.jwks_url, issuer=issuer.url)})
+    names: list[str] = both.issuer_configs
+    assert names == ["auth0", "local"]
+    return both.verify(issuer.mint({"sub": "u"})).issuer_config
+
+
 def main() -> None:
     issuer = TestIssuer(["ES256"])
+    assert providers(TestIssuer(["RS256"])) == "local"
     verifier = build(issuer)
     token = issuer.mint({"sub": "u", "aud": "my-api"}, header={"typ": "at+jwt"})
     assert read(verifier, token) == "u" and asyncio.run(read_async(verifier, token)) == "u"

@@ -12,13 +12,17 @@ __all__ = [
     "Gate",
     "TestIssuer",
     "Verifier",
+    "_Built",
     "__version__",
     "_after_fork_in_child",
+    "_any_of",
     "_panic_injection",
+    "_preset",
     "_time_core",
     "decode_unverified",
     "error_codes",
     "option_specs",
+    "provider_specs",
 ]
 
 __version__: str
@@ -33,6 +37,7 @@ class Verifier:
         cls,
         *,
         jwks_url: Optional[str] = None,
+        x509_url: Optional[str] = None,
         discover: Optional[str] = None,
         jwks: Union[str, dict[str, Any], None] = None,
         key: Optional[str] = None,
@@ -53,6 +58,7 @@ class Verifier:
         max_stale: Optional[float] = None,
         max_jwks_bytes: Optional[int] = None,
         token_cache_size: Optional[int] = None,
+        _from: Optional[_Built] = None,
     ) -> Verifier:
         """Verifies JSON Web Tokens against one key source and one set of rules.
 
@@ -64,6 +70,8 @@ class Verifier:
         Args:
             jwks_url (str): URL of the provider's JWKS (https, or http to a loopback address).
                 Default: one key source is required.
+            x509_url (str): URL of an X.509 certificate map (kid to PEM certificate), as Google
+                publishes Firebase's keys.
             discover (str): Issuer URL: the JWKS is found by OpenID Connect discovery, and tokens
                 must carry the issuer the discovery document names (unless issuer is set).
             jwks (dict or str): A JWKS document (JSON text, or a dict).
@@ -118,6 +126,17 @@ class Verifier:
     def stats(self) -> CacheStats:
         """Key-cache counters (zero for static keys), and the verified-token cache's
         under ``token_cache``: hits, misses, evictions, invalidations, entries."""
+    @property
+    def issuer_configs(self) -> list[str]:
+        """The names of the issuer configurations of a verifier built with ``any_of``,
+        in order; empty for any other."""
+
+@final
+class _Built: ...
+
+def _preset(name: str, **kwargs: Any) -> _Built: ...
+def _any_of(configs: list[tuple[str, Verifier]]) -> _Built: ...
+def provider_specs() -> list[dict[str, Any]]: ...
 
 @final
 class CoreClaims:
@@ -129,6 +148,7 @@ class CoreClaims:
     def unix_time(self, name: str) -> Optional[float]: ...
     def scopes(self) -> list[str]: ...
     def header(self) -> dict[str, Any]: ...
+    def issuer_config(self) -> Optional[str]: ...
 
 def decode_unverified(token: _Token) -> tuple[dict[str, Any], dict[str, Any]]: ...
 def option_specs() -> list[dict[str, str]]: ...
@@ -145,6 +165,8 @@ class TestIssuer:
     def jwks_url(self) -> str: ...
     @property
     def discovery_url(self) -> str: ...
+    @property
+    def x509_url(self) -> str: ...
     @property
     def kids(self) -> list[str]: ...
     @property

@@ -80,6 +80,15 @@ class Claims(dict[str, Any]):
         (string or list): the core's rule, the same in every language."""
         return self._reader().scopes()
 
+    @property
+    def issuer_config(self) -> Optional[str]:
+        """The name of the issuer configuration that accepted the token, for a
+        verifier built with ``Verifier.any_of``; None otherwise."""
+        try:
+            return self._core.issuer_config()
+        except AttributeError:
+            return None
+
 
 def _instant(seconds: Optional[float]) -> Optional[datetime]:
     if seconds is None:

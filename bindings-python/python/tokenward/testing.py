@@ -6,8 +6,9 @@
         token = tokenward_issuer.mint({"sub": "user-1", "aud": "my-api"})
         assert verifier.verify(token).subject == "user-1"
 
-The issuer generates real keys, serves ``/.well-known/jwks.json`` and
-``/.well-known/openid-configuration`` on 127.0.0.1 (a free port), mints
+The issuer generates real keys, serves ``/.well-known/jwks.json``, the same
+RSA and EC keys as an X.509 certificate map (``x509_url``, the form Firebase
+publishes) and ``/.well-known/openid-configuration`` on 127.0.0.1 (a free port), mints
 tokens with any claims and headers, rotates keys, and can be told to fail
 (``set_behavior``) so that your app's handling of provider outages is tested too.
 """
