@@ -88,7 +88,7 @@ lint-node: bindings-node/node_modules/.deps ## tsc --strict on a typed usage fil
 	cd bindings-node && npx tsc -p typed/tsconfig.json
 
 .PHONY: examples
-examples: python node examples/express-login/node_modules/.deps ## build what the three example backends need (npm deps, the axum binary)
+examples: python node examples/express-login/node_modules/.deps examples/fastify-login/node_modules/.deps ## build what the five example backends need (npm deps, the axum binary)
 	$(CARGO) build -p tokenward-example-axum --locked
 
 # tokenward comes from ../../bindings-node as a link (file:), so the addon that
@@ -98,8 +98,12 @@ examples/express-login/node_modules/.deps: examples/express-login/package.json e
 	cd examples/express-login && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+examples/fastify-login/node_modules/.deps: examples/fastify-login/package.json examples/fastify-login/package-lock.json | node
+	cd examples/fastify-login && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 .PHONY: demo
-demo: examples ## the seed login flow end to end: a TestIssuer as provider, Flask, Express and axum backends
+demo: examples ## the seed login flow end to end: a TestIssuer as provider, Flask, FastAPI, Express, Fastify and axum backends
 	$(PY) examples/demo.py
 
 .PHONY: test
@@ -120,9 +124,11 @@ test-node: node ## node --test: vectors, jose interop, single flight, worker_thr
 	cd bindings-node && node --test test/*.test.js
 
 .PHONY: test-examples
-test-examples: examples ## the Flask and Express examples over HTTP (the axum example's tests run in test-rust)
+test-examples: examples ## the Flask, FastAPI, Express and Fastify examples over HTTP (the axum example's tests run in test-rust)
 	cd examples/flask-login && ../../$(PY) -m pytest -q -p no:cacheprovider
+	cd examples/fastapi-login && ../../$(PY) -m pytest -q -p no:cacheprovider
 	cd examples/express-login && node --test test/*.test.js
+	cd examples/fastify-login && node --test test/*.test.js
 
 $(RELEASE_VENV)/.deps: release/requirements.txt
 	$(PYTHON) -m venv $(RELEASE_VENV)

@@ -1,7 +1,7 @@
-"""`make demo`: the seed flow end to end, against all three example backends.
+"""`make demo`: the seed flow end to end, against all five example backends.
 
 A TestIssuer on 127.0.0.1 plays the provider (keys, JWKS, discovery, token
-minting). The Flask, Express and axum backends start on free ports with
+minting). The Flask, FastAPI, Express, Fastify and axum backends start on free ports with
 their own SQLite files, and the provider's frontend is played by the
 requests below: log in twice (creating, then finding, the user), use the
 session, then try tokens that must be refused. Exits non-zero if any step
@@ -36,7 +36,9 @@ def free_port() -> int:
 def backends() -> dict[str, list[str]]:
     return {
         "flask-login": [sys.executable, str(ROOT / "examples/flask-login/app.py")],
+        "fastapi-login": [sys.executable, str(ROOT / "examples/fastapi-login/app.py")],
         "express-login": ["node", str(ROOT / "examples/express-login/app.js")],
+        "fastify-login": ["node", str(ROOT / "examples/fastify-login/app.js")],
         "rust-axum": [str(ROOT / "target/debug/tokenward-example-axum")],
     }
 

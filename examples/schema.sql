@@ -1,5 +1,5 @@
--- The users and sessions of the three example backends (flask-login,
--- express-login, rust-axum), which all read this file at start.
+-- The users and sessions of the five example backends (flask-login, fastapi-login,
+-- express-login, fastify-login, rust-axum), which all read this file at start.
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
     subject TEXT NOT NULL UNIQUE,

@@ -112,9 +112,11 @@ def create_app(
         conn.execute("INSERT INTO sessions (id, user_id) VALUES (?, ?)", (session_id, user["id"]))
         conn.commit()
         response = jsonify(user=user_json(user), created=inserted == 1)
+        # The cookie lasts as long as the token; without both times, for the browser session.
         lifetime = None
-        if access_claims.expires_at is not None:
-            lifetime = max(0, int(access_claims["exp"] - access_claims.get("iat", access_claims["exp"])))
+        expires, issued = access_claims.expires_at, access_claims.issued_at
+        if expires is not None and issued is not None:
+            lifetime = max(0, int((expires - issued).total_seconds()))
         cookie = {"httponly": True, "samesite": "Lax", "secure": cookie_secure}
         response.set_cookie(ACCESS_COOKIE, access_token, max_age=lifetime, **cookie)
         response.set_cookie(SESSION_COOKIE, session_id, **cookie)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,19 @@ def test_malformed_session_cookie_is_an_unknown_session(base: str, sid: str) -> 
     r = requests.get(f"{base}/session", headers={"Cookie": f"sid={sid}"})
     assert r.status_code == 401 and r.json()["code"] == "no_session"
     assert requests.post(f"{base}/logout", headers={"Cookie": f"sid={sid}"}).status_code == 200
+
+
+def test_the_access_cookie_lives_as_long_as_the_token_or_the_browser_session_without_iat(
+    base: str, issuer: TestIssuer
+) -> None:
+    _, id_token = tokens(issuer)
+    now = int(time.time())
+    timed = issuer.mint({"sub": "user-1", "aud": AUDIENCE, "iat": now, "exp": now + 600})
+    r = requests.post(f"{base}/login", json=cotter(timed, id_token))
+    assert "Max-Age=600" in r.headers["Set-Cookie"]
+    browser = requests.Session()
+    untimed = issuer.mint({"sub": "user-1", "aud": AUDIENCE, "iat": None})
+    r = browser.post(f"{base}/login", json=cotter(untimed, id_token))
+    access_cookie = next(c for c in r.raw.headers.getlist("Set-Cookie") if c.startswith("access_token="))
+    assert "Max-Age" not in access_cookie
+    assert browser.get(f"{base}/me").status_code == 200, "the cookie outlives the login response"
