@@ -95,7 +95,9 @@ def app(verifier: Verifier) -> Flask:
 
 def providers(issuer: TestIssuer) -> Optional[str]:
     """A preset beside a plain verifier, in one verifier of two issuers."""
-    auth0: Verifier = Verifier.auth0(domain="t.auth0.test", audience=["api"], jwks_url=issuer.jwks_url, leeway=5)
+    auth0: Verifier = Verifier.auth0(
+        domain="t.auth0.test", audience=["api"], jwks_url=issuer.jwks_url, leeway=5
+    )
     both = Verifier.any_of({"auth0": auth0, "local": Verifier(jwks_url=issuer.jwks_url, issuer=issuer.url)})
     names: list[str] = both.issuer_configs
     assert names == ["auth0", "local"]
