@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 use reqwest::header::{HeaderMap, ACCEPT, CACHE_CONTROL, ETAG, IF_NONE_MATCH};
@@ -29,14 +29,24 @@ pub struct CacheConfig {
     pub min_cache_ttl: Duration,
     /// Upper bound applied to `max-age`. Defaults to 86 400 s (24 h).
     pub max_cache_ttl: Duration,
-    /// Least time between two refetches caused by unknown `kid`s, and between
-    /// retries after a failed fetch. Defaults to 30 s.
+    /// Least time between two refetches caused by unknown `kid`s, and the
+    /// longest wait between retries after failed fetches (they back off from
+    /// 1 s, doubling). Defaults to 30 s.
     pub cooldown: Duration,
     /// How long past their freshness held keys keep working while refreshes
     /// fail. Defaults to 86 400 s (24 h).
     pub max_stale: Duration,
     /// Largest JWKS or discovery response accepted, in bytes. Defaults to 524 288 (512 KiB).
     pub max_jwks_bytes: usize,
+    /// PEM bundle of CA certificates trusted for fetches, in addition to the
+    /// system roots (instead of them with `ca_only`). Defaults to none.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Trust only `ca_file`'s certificates, not the system roots. Defaults to false.
+    pub ca_only: bool,
+    /// Proxy URL for every fetch, instead of the environment's `HTTPS_PROXY`,
+    /// `HTTP_PROXY` and `ALL_PROXY`; hosts in `NO_PROXY` are still fetched
+    /// directly. Defaults to none (the environment decides).
+    pub proxy: Option<String>,
 }
 
 impl Default for CacheConfig {
@@ -49,6 +59,9 @@ impl Default for CacheConfig {
             cooldown: Duration::from_secs(30),
             max_stale: Duration::from_secs(86_400),
             max_jwks_bytes: 512 * 1024,
+            ca_file: None,
+            ca_only: false,
+            proxy: None,
         }
     }
 }
@@ -70,8 +83,65 @@ pub struct CacheStats {
     pub fetch_failures: u64,
     /// The most recent fetch failure, cleared by the next success.
     pub last_error: Option<String>,
+    /// Usable keys held now.
+    pub keys: u64,
+    /// How long fetches took (discovery included), successful or not.
+    pub fetch_latency: FetchLatency,
     /// The verified-token cache's counters.
     pub tokens: TokenCacheStats,
+}
+
+/// Upper bounds, in milliseconds, of the [`FetchLatency`] buckets; one more
+/// bucket counts the slower fetches.
+pub const FETCH_LATENCY_BUCKETS_MS: [u64; 10] = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+/// Key-fetch durations: the last one, and a histogram.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchLatency {
+    /// The most recent fetch's duration, in microseconds.
+    pub last_micros: Option<u64>,
+    /// Fetches measured.
+    pub count: u64,
+    /// Their total duration, in microseconds.
+    pub sum_micros: u64,
+    /// Fetches per bucket (not cumulative): `buckets[i]` took at most
+    /// `FETCH_LATENCY_BUCKETS_MS[i]` ms and more than the bucket before;
+    /// the last entry counts the slower ones.
+    pub buckets: Vec<u64>,
+}
+
+impl FetchLatency {
+    fn sum(self, other: FetchLatency) -> FetchLatency {
+        let longest = self.buckets.len().max(other.buckets.len());
+        let at = |b: &[u64], i: usize| b.get(i).copied().unwrap_or(0);
+        FetchLatency {
+            last_micros: self.last_micros.or(other.last_micros),
+            count: self.count + other.count,
+            sum_micros: self.sum_micros + other.sum_micros,
+            buckets: (0..longest).map(|i| at(&self.buckets, i) + at(&other.buckets, i)).collect(),
+        }
+    }
+}
+
+/// Whether a verifier holds usable keys, and how old they are: for health
+/// and readiness checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyStatus {
+    /// False for static keys (a PEM key, a secret, a JWKS given inline).
+    pub remote: bool,
+    /// True when keys a verification may use are held now.
+    pub keys_held: bool,
+    /// Usable keys held.
+    pub key_count: u64,
+    /// True when the held keys are within their freshness (no fetch needed).
+    pub fresh: bool,
+    /// Seconds since the keys were fetched or last confirmed unchanged.
+    pub age_seconds: Option<f64>,
+    /// Seconds of freshness left; negative once expired (held keys then
+    /// serve for at most `max_stale` while refreshes fail).
+    pub fresh_for_seconds: Option<f64>,
+    /// The most recent fetch failure, cleared by the next success.
+    pub last_error: Option<String>,
 }
 
 impl CacheStats {
@@ -86,6 +156,8 @@ impl CacheStats {
             cooldown_refusals: self.cooldown_refusals + other.cooldown_refusals,
             fetch_failures: self.fetch_failures + other.fetch_failures,
             last_error: self.last_error.or(other.last_error),
+            keys: self.keys + other.keys,
+            fetch_latency: self.fetch_latency.sum(other.fetch_latency),
             tokens: self.tokens.sum(other.tokens),
         }
     }
@@ -100,10 +172,63 @@ pub(crate) enum Location {
     X509(Url),
 }
 
+impl Location {
+    fn url(&self) -> &Url {
+        match self {
+            Location::Jwks(url) | Location::Discover(url) | Location::X509(url) => url,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Location::Jwks(_) => "jwks",
+            Location::Discover(_) => "discover",
+            Location::X509(_) => "x509",
+        }
+    }
+}
+
 struct Snapshot {
     keys: Arc<KeySet>,
     fresh_until: Instant,
     etag: Option<String>,
+    /// When the keys were fetched or last confirmed unchanged.
+    fetched_at: Instant,
+    /// The document they came from, as fetched (for `export_keys`).
+    document: Arc<[u8]>,
+}
+
+/// Measures key fetches.
+#[derive(Default)]
+struct Latency {
+    last_micros: AtomicU64,
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+    buckets: [AtomicU64; FETCH_LATENCY_BUCKETS_MS.len() + 1],
+}
+
+impl Latency {
+    fn record(&self, took: Duration) {
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let bucket = FETCH_LATENCY_BUCKETS_MS
+            .iter()
+            .position(|ms| micros <= ms * 1000)
+            .unwrap_or(FETCH_LATENCY_BUCKETS_MS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
+        self.last_micros.store(micros, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn read(&self) -> FetchLatency {
+        let count = self.count.load(Ordering::Relaxed);
+        FetchLatency {
+            last_micros: (count > 0).then(|| self.last_micros.load(Ordering::Relaxed)),
+            count,
+            sum_micros: self.sum_micros.load(Ordering::Relaxed),
+            buckets: self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -114,11 +239,17 @@ struct Counters {
     stale_serves: AtomicU64,
     cooldown_refusals: AtomicU64,
     fetch_failures: AtomicU64,
+    latency: Latency,
+    /// The fetch attempt after which the last stale-serve warning was logged.
+    stale_warned: AtomicU64,
 }
 
 #[derive(Default, Clone)]
 struct Failure {
     last_error: Option<Error>,
+    /// Fetches failed since the last success: retries back off from 1 s,
+    /// doubling up to `cooldown`.
+    failures_in_a_row: u32,
     retry_after: Option<Instant>,
     last_kid_refetch: Option<Instant>,
 }
@@ -136,16 +267,12 @@ struct PerProcess {
 
 impl PerProcess {
     fn new(config: &CacheConfig, failure: Failure) -> Result<PerProcess, Error> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            // Fetches are minutes apart and the runtime driving them may be
-            // replaced (a forked child builds a new one): keep no idle connections.
-            .pool_max_idle_per_host(0)
-            .user_agent(concat!("tokenward/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let client = crate::fetch::client(crate::fetch::Transport {
+            timeout: config.timeout,
+            ca_file: config.ca_file.as_deref(),
+            ca_only: config.ca_only,
+            proxy: config.proxy.as_deref(),
+        })?;
         Ok(PerProcess {
             pid: std::process::id(),
             client,
@@ -227,8 +354,116 @@ impl JwksCache {
             cooldown_refusals: c.cooldown_refusals.load(Ordering::Relaxed),
             fetch_failures: c.fetch_failures.load(Ordering::Relaxed),
             last_error: self.process().failure().last_error.as_ref().map(ToString::to_string),
+            keys: self.snapshot.load().as_ref().map_or(0, |snap| snap.keys.len() as u64),
+            fetch_latency: c.latency.read(),
             tokens: TokenCacheStats::default(),
         }
+    }
+
+    /// Whether usable keys are held, how many, and how old.
+    pub(crate) fn status(&self) -> KeyStatus {
+        let now = Instant::now();
+        let last_error = self.process().failure().last_error.as_ref().map(ToString::to_string);
+        let Some(snap) = self.snapshot.load_full() else {
+            return KeyStatus { remote: true, last_error, ..KeyStatus::default() };
+        };
+        let signed = |later: Instant, earlier: Instant| match later.checked_duration_since(earlier) {
+            Some(d) => d.as_secs_f64(),
+            None => -(earlier - later).as_secs_f64(),
+        };
+        KeyStatus {
+            remote: true,
+            keys_held: now < snap.fresh_until + self.config.max_stale,
+            key_count: snap.keys.len() as u64,
+            fresh: now < snap.fresh_until,
+            age_seconds: Some(signed(now, snap.fetched_at)),
+            fresh_for_seconds: Some(signed(snap.fresh_until, now)),
+            last_error,
+        }
+    }
+
+    /// The held keys as a snapshot another process can start from (JSON).
+    pub(crate) fn export(&self) -> Result<String, Error> {
+        let snap = self.snapshot.load_full().ok_or_else(|| {
+            Error::new(ErrorCode::JwksNotLoaded, "no keys are held yet; fetch them (warm_up) before exporting")
+        })?;
+        let document: serde_json::Value = serde_json::from_slice(&snap.document)
+            .map_err(|e| Error::internal(format!("the held key document is not JSON: {e}")))?;
+        let unix = |at: Instant| {
+            let wall = SystemTime::now();
+            let shifted = match at.checked_duration_since(Instant::now()) {
+                Some(ahead) => wall + ahead,
+                None => wall - (Instant::now() - at),
+            };
+            shifted.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+        };
+        let mut out = serde_json::json!({
+            "tokenward_keys": 1,
+            "source": self.location.url().as_str(),
+            "kind": self.location.kind(),
+            "document": document,
+            "fetched_at": unix(snap.fetched_at),
+            "fresh_until": unix(snap.fresh_until),
+            "etag": snap.etag,
+        });
+        if let Some(found) = self.discovered.get() {
+            out["issuer"] = found.issuer.clone().into();
+            out["jwks_uri"] = found.jwks_uri.as_str().into();
+        }
+        Ok(out.to_string())
+    }
+
+    /// Starts from a snapshot made by [`export`](Self::export): the same key
+    /// rules apply, and the keys keep the freshness they had.
+    pub(crate) fn restore(&self, snapshot: &[u8]) -> Result<(), Error> {
+        let bad = |why: &str| Error::config(format!("keys_snapshot: {why}"));
+        let doc: serde_json::Value = serde_json::from_slice(snapshot).map_err(|e| bad(&format!("not JSON ({e})")))?;
+        if doc.get("tokenward_keys") != Some(&serde_json::json!(1)) {
+            return Err(bad("not a snapshot made by export_keys"));
+        }
+        let source = doc.get("source").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let kind = doc.get("kind").and_then(serde_json::Value::as_str).unwrap_or_default();
+        if source != self.location.url().as_str() || kind != self.location.kind() {
+            return Err(bad(&format!(
+                "it holds the keys of {} ({kind}), not of {} ({})",
+                truncate(source),
+                redact(self.location.url()),
+                self.location.kind()
+            )));
+        }
+        let document = doc.get("document").ok_or_else(|| bad("no document"))?.to_string().into_bytes();
+        let keys = match self.location {
+            Location::X509(_) => KeySet::from_x509_map_json(&document),
+            _ => KeySet::from_jwks_json(&document),
+        }
+        .map_err(|e| bad(e.message()))?;
+        if let Location::Discover(_) = self.location {
+            let issuer = doc.get("issuer").and_then(serde_json::Value::as_str).ok_or_else(|| bad("no issuer"))?;
+            let jwks_uri = doc.get("jwks_uri").and_then(serde_json::Value::as_str).ok_or_else(|| bad("no jwks_uri"))?;
+            let jwks_uri = crate::fetch::check_url(jwks_uri, "jwks_uri").map_err(|m| bad(&m))?;
+            let _ = self.discovered.set(Discovered { issuer: issuer.to_owned(), jwks_uri });
+        }
+        let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let at = |name: &str| -> Result<Instant, Error> {
+            let t = doc
+                .get(name)
+                .and_then(serde_json::Value::as_f64)
+                .filter(|t| t.is_finite())
+                .ok_or_else(|| bad(&format!("no {name}")))?;
+            let offset = Duration::from_secs_f64((t - now_unix).abs().min(crate::policy::MAX_SECONDS));
+            let now = Instant::now();
+            Ok(if t >= now_unix { now + offset } else { now.checked_sub(offset).unwrap_or(now) })
+        };
+        let etag = doc.get("etag").and_then(serde_json::Value::as_str).map(str::to_owned);
+        tracing::info!(url = %redact(self.location.url()), keys = keys.len(), "keys restored from a snapshot");
+        self.snapshot.store(Some(Arc::new(Snapshot {
+            keys: Arc::new(keys),
+            fresh_until: at("fresh_until")?,
+            etag,
+            fetched_at: at("fetched_at")?,
+            document: document.into(),
+        })));
+        Ok(())
     }
 
     pub(crate) fn attempts(&self) -> u64 {
@@ -277,10 +512,15 @@ impl JwksCache {
             Some(snap) if now < snap.fresh_until => Ok(snap.keys.clone()),
             Some(snap) if now < snap.fresh_until + self.config.max_stale => {
                 self.counters.stale_serves.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(
-                    stale_for_secs = (now - snap.fresh_until).as_secs(),
-                    "serving expired JWKS keys because the refresh failed"
-                );
+                // Once per failed attempt, not once per request of an outage.
+                let attempt = self.attempts();
+                if self.counters.stale_warned.swap(attempt, Ordering::Relaxed) != attempt {
+                    tracing::warn!(
+                        url = %redact(self.location.url()),
+                        stale_for_secs = (now - snap.fresh_until).as_secs(),
+                        "serving expired JWKS keys because the refresh failed"
+                    );
+                }
                 Ok(snap.keys.clone())
             }
             Some(_) => Err(self.stale_error()),
@@ -297,20 +537,35 @@ impl JwksCache {
         if self.attempts() != seen {
             return;
         }
-        let kid = truncate(kid);
+        // Token content in a log line: bounded, and no control characters.
+        let kid: String = truncate(kid).chars().map(|c| if c.is_control() { '?' } else { c }).collect();
         let kid = kid.as_str();
-        {
+        let refused = {
             let mut failure = process.failure();
             let now = Instant::now();
-            if failure.last_kid_refetch.is_some_and(|t| now < t + self.config.cooldown) {
-                self.counters.cooldown_refusals.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(kid, "unknown kid; refetch refused during cooldown");
-                return;
+            // After a failed fetch the retry backoff paces refetches, so a key
+            // rotated in during an outage is fetched as soon as the provider is back.
+            let refused = match (&failure.last_error, failure.retry_after) {
+                (Some(_), Some(retry_after)) => now < retry_after,
+                _ => failure.last_kid_refetch.is_some_and(|t| now < t + self.config.cooldown),
+            };
+            if !refused {
+                failure.last_kid_refetch = Some(now);
             }
-            failure.last_kid_refetch = Some(now);
+            refused
+        };
+        if refused {
+            self.counters.cooldown_refusals.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(kid, "unknown kid; refetch refused during cooldown");
+            return;
         }
         tracing::info!(kid, "unknown kid; refetching the key set");
         self.fetch_locked(&process, true).await;
+    }
+
+    /// The last fetch's failure, while no fetch has succeeded since.
+    pub(crate) fn last_failure(&self) -> Option<Error> {
+        self.process().failure().last_error.clone()
     }
 
     /// Forces a fetch now (still shared with concurrent callers).
@@ -342,21 +597,31 @@ impl JwksCache {
     }
 
     async fn fetch_locked(&self, process: &PerProcess, revalidate: bool) {
+        let started = Instant::now();
         let outcome = self.fetch_and_store(&process.client, revalidate).await;
+        self.counters.latency.record(started.elapsed());
         let mut failure = process.failure();
-        match outcome {
+        let failed = match outcome {
             Ok(()) => {
                 failure.last_error = None;
                 failure.retry_after = None;
+                failure.failures_in_a_row = 0;
+                None
             }
             Err(e) => {
                 self.counters.fetch_failures.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(code = e.code(), error = %e, "JWKS fetch failed");
-                failure.retry_after = Some(Instant::now() + self.config.cooldown);
-                failure.last_error = Some(e);
+                failure.failures_in_a_row = failure.failures_in_a_row.saturating_add(1);
+                let backoff = Duration::from_secs(1 << (failure.failures_in_a_row - 1).min(16));
+                failure.retry_after = Some(Instant::now() + backoff.min(self.config.cooldown));
+                failure.last_error = Some(e.clone());
+                Some(e)
             }
-        }
+        };
         drop(failure);
+        // Logged with no lock held, so a subscriber may call back into tokenward.
+        if let Some(e) = failed {
+            tracing::warn!(url = %redact(self.location.url()), code = e.code(), error = e.message(), "JWKS fetch failed");
+        }
         self.attempts.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -373,7 +638,8 @@ impl JwksCache {
         }
         self.counters.fetches.fetch_add(1, Ordering::Relaxed);
         let response = request.send().await.map_err(|e| describe(&url, e))?;
-        let fresh_for = self.freshness(response.headers());
+        let cache_control = response.headers().get(CACHE_CONTROL).and_then(|v| v.to_str().ok());
+        let fresh_for = freshness(cache_control, &self.config);
         let etag = etag_of(response.headers());
         if response.status() == StatusCode::NOT_MODIFIED {
             if let Some(prev) = previous {
@@ -382,6 +648,8 @@ impl JwksCache {
                     keys: prev.keys.clone(),
                     fresh_until: Instant::now() + fresh_for,
                     etag: etag.or_else(|| prev.etag.clone()),
+                    fetched_at: Instant::now(),
+                    document: Arc::clone(&prev.document),
                 })));
                 tracing::debug!(url = %redact(&url), "JWKS not modified");
                 return Ok(());
@@ -399,6 +667,8 @@ impl JwksCache {
             keys: Arc::new(keys),
             fresh_until: Instant::now() + fresh_for,
             etag,
+            fetched_at: Instant::now(),
+            document: Arc::from(body),
         })));
         Ok(())
     }
@@ -414,14 +684,6 @@ impl JwksCache {
         let found = discovery::resolve(client, issuer, self.config.max_jwks_bytes).await?;
         tracing::info!(issuer = %truncate(&found.issuer), jwks_uri = %redact(&found.jwks_uri), "discovered the key set");
         Ok(self.discovered.get_or_init(|| found).jwks_uri.clone())
-    }
-
-    fn freshness(&self, headers: &HeaderMap) -> Duration {
-        let c = &self.config;
-        match cache_control_max_age(headers) {
-            Some(age) => age.clamp(c.min_cache_ttl, c.max_cache_ttl.max(c.min_cache_ttl)),
-            None => c.cache_ttl,
-        }
     }
 
     fn last_error(&self) -> Error {
@@ -442,9 +704,17 @@ impl JwksCache {
     }
 }
 
+/// How long keys served with this `Cache-Control` stay fresh: `max-age`
+/// clamped to the configured bounds, else `cache_ttl`.
+pub(crate) fn freshness(cache_control: Option<&str>, config: &CacheConfig) -> Duration {
+    match cache_control.and_then(max_age) {
+        Some(age) => age.clamp(config.min_cache_ttl, config.max_cache_ttl.max(config.min_cache_ttl)),
+        None => config.cache_ttl,
+    }
+}
+
 /// `max-age` in seconds; `no-cache`/`no-store` count as zero (then clamped up).
-fn cache_control_max_age(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(CACHE_CONTROL)?.to_str().ok()?;
+fn max_age(value: &str) -> Option<Duration> {
     let mut max_age = None;
     for directive in value.split(',').map(str::trim) {
         let lower = directive.to_ascii_lowercase();

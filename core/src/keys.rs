@@ -124,7 +124,7 @@ impl Key {
         match obj.get("use") {
             None => {}
             Some(Value::String(u)) if u == "sig" => {}
-            Some(other) => return Err(fail(format!("\"use\" is {other}, not \"sig\""))),
+            Some(other) => return Err(fail(format!("\"use\" is {}, not \"sig\"", truncate(&other.to_string())))),
         }
         if let Some(ops) = obj.get("key_ops") {
             let ok = ops.as_array().is_some_and(|a| a.iter().any(|o| o == "verify"));

@@ -123,11 +123,19 @@ pub const OPTIONS: &[OptionSpec] = &[
     spec("cache_ttl", "cacheTtl", OptionKind::Number, "600 (when no max-age)",
         "Key freshness when the response has no Cache-Control max-age, in seconds."),
     spec("cooldown", "cooldown", OptionKind::Number, "30",
-        "Least time between unknown-kid refetches, and between retries after a failed fetch, in seconds."),
+        "Least time between unknown-kid refetches, and the longest wait between retries after failed fetches (they back off from 1 s), in seconds."),
     spec("max_stale", "maxStale", OptionKind::Number, "86400",
         "How long past their freshness held keys keep working while refreshes fail, in seconds."),
     spec("max_jwks_bytes", "maxJwksBytes", OptionKind::Number, "524288",
         "Largest JWKS or discovery response accepted, in bytes."),
+    spec("ca_file", "caFile", OptionKind::String, "none (the system roots)",
+        "Path of a PEM bundle of CA certificates trusted for JWKS, discovery and X.509 fetches, in addition to the system roots; read when the verifier is built, and an unreadable file or one without a certificate is a configuration error."),
+    spec("ca_only", "caOnly", OptionKind::Flag, "false",
+        "Trust only the ca_file certificates for fetches, not the system roots (needs ca_file)."),
+    spec("proxy", "proxy", OptionKind::String, "none (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY from the environment)",
+        "Proxy URL (http:// or https://; https targets go through CONNECT) for every fetch, used instead of the environment's; hosts listed in NO_PROXY are still fetched directly, and loopback hosts get no exception of their own (as in curl): list localhost,127.0.0.1,::1 in NO_PROXY to keep them direct."),
+    spec("keys_snapshot", "keysSnapshot", OptionKind::Json, "none",
+        "Start with the keys of a snapshot export_keys made for the same key source, keeping their freshness (prefork workers, serverless cold starts)."),
     spec("token_cache_size", "tokenCacheSize", OptionKind::Number, "4096; 0 turns it off",
         "Verified tokens kept so a token seen again skips its signature check (entries end at exp and when their key leaves the key set; tokens over 4096 bytes are never kept)."),
 ];
@@ -242,6 +250,14 @@ pub struct Options {
     pub max_stale: Option<f64>,
     /// Bytes. Defaults to 524 288.
     pub max_jwks_bytes: Option<f64>,
+    /// Path of a PEM bundle of CA certificates to trust. Defaults to none (the system roots).
+    pub ca_file: Option<String>,
+    /// Trust only `ca_file`, not the system roots. Defaults to false.
+    pub ca_only: Option<bool>,
+    /// Proxy URL. Defaults to none (the environment's `HTTPS_PROXY`...).
+    pub proxy: Option<String>,
+    /// A snapshot from `export_keys` (JSON text). Defaults to none.
+    pub keys_snapshot: Option<String>,
     /// Tokens. Defaults to 4096; 0 turns the cache off.
     pub token_cache_size: Option<f64>,
 }
@@ -352,6 +368,18 @@ impl Options {
         }
         if let Some(n) = self.max_jwks_bytes {
             b = b.max_jwks_bytes(count("max_jwks_bytes", n)?);
+        }
+        if let Some(path) = self.ca_file {
+            b = b.ca_file(path);
+        }
+        if let Some(only) = self.ca_only {
+            b = b.ca_only(only);
+        }
+        if let Some(url) = self.proxy {
+            b = b.proxy(url);
+        }
+        if let Some(snapshot) = self.keys_snapshot {
+            b = b.keys_snapshot(snapshot);
         }
         if let Some(n) = self.token_cache_size {
             if !n.is_finite() || n.fract() != 0.0 || !(0.0..=16_777_216.0).contains(&n) {

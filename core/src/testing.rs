@@ -1,7 +1,8 @@
 //! `TestIssuer`: a real token issuer for tests. It generates keys, serves
 //! `/.well-known/jwks.json`, the same keys as an X.509 certificate map at
 //! `/x509` (as Firebase publishes them) and `/.well-known/openid-configuration`
-//! over HTTP on 127.0.0.1 (port 0), mints tokens, rotates keys, counts
+//! over HTTP on 127.0.0.1 (port 0), or HTTPS with a certificate from its own
+//! CA ([`TestIssuer::with_tls`]), mints tokens, rotates keys, counts
 //! requests, and can be told to misbehave so a cache's behaviour is tested
 //! against real HTTP.
 //!
@@ -25,6 +26,8 @@ use serde_json::{json, Map, Value};
 use crate::algorithm::Algorithm;
 use crate::token::B64;
 use crate::x509::{self, CertificateSignature};
+
+mod login;
 
 /// Path of the key set.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
@@ -210,6 +213,8 @@ impl Shared {
 pub struct TestIssuer {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    /// With TLS: the CA that issued the server certificate, as PEM.
+    ca_pem: Option<String>,
 }
 
 /// What to put in a minted token beyond the defaults.
@@ -234,6 +239,18 @@ impl TestIssuer {
 
     /// Starts an issuer with one key per algorithm given, in order (the last is the newest).
     pub fn with_algorithms(algorithms: &[Algorithm]) -> TestIssuer {
+        TestIssuer::launch(algorithms, None)
+    }
+
+    /// Like [`with_algorithms`](Self::with_algorithms), serving HTTPS: the
+    /// certificate names 127.0.0.1 and localhost and comes from a CA made
+    /// for this issuer alone, so a client trusts it only when given
+    /// [`ca_pem`](Self::ca_pem) (e.g. as `ca_file`).
+    pub fn with_tls(algorithms: &[Algorithm]) -> TestIssuer {
+        TestIssuer::launch(algorithms, Some(Tls::generate()))
+    }
+
+    fn launch(algorithms: &[Algorithm], tls: Option<Tls>) -> TestIssuer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared {
@@ -246,7 +263,9 @@ impl TestIssuer {
             }),
             stopping: AtomicBool::new(false),
         });
-        let issuer = TestIssuer { shared: shared.clone(), addr };
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let tls_config = tls.map(|t| t.config);
+        let issuer = TestIssuer { shared: shared.clone(), addr, ca_pem };
         for alg in algorithms {
             issuer.add_key(*alg);
         }
@@ -261,16 +280,27 @@ impl TestIssuer {
                     let Ok(stream) = stream else { continue };
                     let shared = shared.clone();
                     let base = base.clone();
-                    let _ = thread::Builder::new().spawn(move || serve(&shared, &base, stream));
+                    let _ = match tls_config.clone() {
+                        None => thread::Builder::new().spawn(move || serve(&shared, &base, stream)),
+                        Some(config) => thread::Builder::new().spawn(move || serve_tls(shared, base, stream, config)),
+                    };
                 }
             })
             .expect("spawn issuer thread");
         issuer
     }
 
-    /// The issuer URL, `http://127.0.0.1:PORT` (also the `iss` it mints).
+    /// The issuer URL, `http://127.0.0.1:PORT` (`https://` with TLS), also
+    /// the `iss` it mints.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// With TLS, the certificate of the CA that issued the server's
+    /// certificate, as PEM: what a client must trust. `None` over plain HTTP.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
     }
 
     /// Where the key set is served.
@@ -359,32 +389,7 @@ impl TestIssuer {
     /// Mints a token, or says why not: the issuer has no key with `mint.kid`,
     /// or no key at all.
     pub fn try_mint_with(&self, mint: Mint) -> Result<String, String> {
-        let state = self.shared.state();
-        let key = match &mint.kid {
-            Some(kid) => {
-                state.keys.iter().find(|k| &k.kid == kid).ok_or_else(|| format!("no key {kid:?} in this issuer"))?
-            }
-            None => state.keys.last().ok_or("the issuer has no key left to sign with")?,
-        };
-        let alg = mint.alg.unwrap_or(key.alg);
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut header = Map::new();
-        header.insert("alg".into(), json!(alg.as_str()));
-        header.insert("typ".into(), json!("JWT"));
-        header.insert("kid".into(), json!(key.kid));
-        merge(&mut header, mint.header);
-        let mut claims = Map::new();
-        claims.insert("iss".into(), json!(self.url()));
-        claims.insert("iat".into(), json!(now));
-        claims.insert("exp".into(), json!(now + 600));
-        merge(&mut claims, mint.claims);
-        let signing_input = format!(
-            "{}.{}",
-            B64.encode(serde_json::to_vec(&header).expect("header JSON")),
-            B64.encode(serde_json::to_vec(&claims).expect("claims JSON"))
-        );
-        let signature = key.sign(alg, signing_input.as_bytes());
-        Ok(format!("{signing_input}.{}", B64.encode(signature)))
+        mint_with(&self.shared, &self.url(), mint)
     }
 
     /// Changes how the key endpoints answer from the next request on.
@@ -414,6 +419,37 @@ impl Drop for TestIssuer {
         // Wake the accept loop so it sees the flag.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
     }
+}
+
+/// Mints a token with the issuer's keys: `mint`'s claims over `iss` =
+/// `base`, `iat` = now and `exp` = now + 600.
+fn mint_with(shared: &Shared, base: &str, mint: Mint) -> Result<String, String> {
+    let state = shared.state();
+    let key = match &mint.kid {
+        Some(kid) => {
+            state.keys.iter().find(|k| &k.kid == kid).ok_or_else(|| format!("no key {kid:?} in this issuer"))?
+        }
+        None => state.keys.last().ok_or("the issuer has no key left to sign with")?,
+    };
+    let alg = mint.alg.unwrap_or(key.alg);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mut header = Map::new();
+    header.insert("alg".into(), json!(alg.as_str()));
+    header.insert("typ".into(), json!("JWT"));
+    header.insert("kid".into(), json!(key.kid));
+    merge(&mut header, mint.header);
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(base));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("exp".into(), json!(now + 600));
+    merge(&mut claims, mint.claims);
+    let signing_input = format!(
+        "{}.{}",
+        B64.encode(serde_json::to_vec(&header).expect("header JSON")),
+        B64.encode(serde_json::to_vec(&claims).expect("claims JSON"))
+    );
+    let signature = key.sign(alg, signing_input.as_bytes());
+    Ok(format!("{signing_input}.{}", B64.encode(signature)))
 }
 
 fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
@@ -460,11 +496,91 @@ fn ec_certificate(
     })
 }
 
+/// An HTTPS issuer's TLS side: the CA certificate clients trust, and the
+/// server configuration with the certificate that CA issued for 127.0.0.1
+/// and localhost (ECDSA P-256 keys, made fresh for each issuer).
+struct Tls {
+    ca_pem: String,
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl Tls {
+    fn generate() -> Tls {
+        let algorithm = &signature::ECDSA_P256_SHA256_ASN1_SIGNING;
+        let ca_key = signature::EcdsaKeyPair::generate(algorithm).expect("CA key generation");
+        let server_key = signature::EcdsaKeyPair::generate(algorithm).expect("server key generation");
+        let spki = |pair: &signature::EcdsaKeyPair| pair.public_key().as_der().expect("SPKI").as_ref().to_vec();
+        let sign_with_ca =
+            |tbs: &[u8]| ca_key.sign(&SystemRandom::new(), tbs).expect("ECDSA signing").as_ref().to_vec();
+        // A name of its own: clients look a chain's CA up by name, and two
+        // issuers' CAs with one name would be told apart only by a bad signature.
+        let mut tag = [0u8; 6];
+        aws_lc_rs::rand::fill(&mut tag).expect("random CA name");
+        let ca_name = &format!("tokenward TestIssuer CA {}", B64.encode(tag));
+        let ca =
+            x509::issued_certificate(ca_name, ca_name, &spki(&ca_key), x509::CertificateRole::Authority, sign_with_ca);
+        let loopback = [std::net::IpAddr::from([127, 0, 0, 1]), std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)];
+        let role = x509::CertificateRole::Server { dns_names: &["localhost"], ip_addresses: &loopback };
+        let server = x509::issued_certificate("localhost", ca_name, &spki(&server_key), role, sign_with_ca);
+        let server_pkcs8 = server_key.to_pkcs8v1().expect("server key export").as_ref().to_vec();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![rustls::pki_types::CertificateDer::from(server)],
+                rustls::pki_types::PrivatePkcs8KeyDer::from(server_pkcs8).into(),
+            )
+            .expect("TLS server configuration");
+        Tls { ca_pem: pem::encode(&pem::Pem::new("CERTIFICATE", ca)), config: Arc::new(config) }
+    }
+}
+
+/// One HTTPS connection: TLS is terminated here and the request handed to
+/// [`serve`] over a loopback socket pair, so every route is served alike
+/// over HTTP and HTTPS. Requests are GETs answered with `Connection: close`:
+/// the request head goes in, everything `serve` writes comes back out, and
+/// a connection `serve` drops without answering is dropped here too.
+fn serve_tls(shared: Arc<Shared>, base: String, stream: TcpStream, config: Arc<rustls::ServerConfig>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let Ok(connection) = rustls::ServerConnection::new(config) else { return };
+    let mut tls = rustls::StreamOwned::new(connection, stream);
+    // A handshake the client refuses (an untrusted certificate) ends here.
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tls.read(&mut chunk) {
+            Ok(n) if n > 0 && head.len() <= 64 * 1024 => head.extend_from_slice(&chunk[..n]),
+            _ => return,
+        }
+    }
+    let Ok(listener) = TcpListener::bind("127.0.0.1:0") else { return };
+    let Ok(mut inner) = listener.local_addr().and_then(TcpStream::connect) else { return };
+    let Ok((plain, _)) = listener.accept() else { return };
+    let handler = thread::spawn(move || serve(&shared, &base, plain));
+    let mut response = Vec::new();
+    if inner.write_all(&head).is_ok() {
+        let _ = inner.read_to_end(&mut response);
+    }
+    let _ = handler.join();
+    if response.is_empty() {
+        let _ = tls.sock.shutdown(Shutdown::Both);
+        return;
+    }
+    let _ = tls.write_all(&response);
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+}
+
 fn serve(shared: &Shared, base: &str, mut stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let Some((path, if_none_match)) = read_request(&mut stream) else {
         return;
     };
+    if login::handles(&path) {
+        return login::serve(shared, base, &path, &mut stream);
+    }
     let (behavior, keys, version) = {
         let mut state = shared.state();
         *state.requests.entry(path.clone()).or_default() += 1;

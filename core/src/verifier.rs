@@ -11,7 +11,7 @@ use crate::claims::Claims;
 use crate::discovery::check_issuer_url;
 use crate::error::{quoted, truncate, Error, ErrorCode};
 use crate::fetch::check_url;
-use crate::jwks::{CacheConfig, CacheStats, JwksCache, Location};
+use crate::jwks::{CacheConfig, CacheStats, JwksCache, KeyStatus, Location};
 use crate::keys::KeySet;
 use crate::policy::{Clock, Policy};
 use crate::rules::ClaimRule;
@@ -136,6 +136,8 @@ pub struct VerifierBuilder {
     keys: Vec<KeySpec>,
     /// A provider preset's key source, used when no other is given.
     preset_keys: Option<KeySpec>,
+    /// Keys to start with, exported by another process.
+    snapshot: Option<Vec<u8>>,
     policy: Policy,
     algorithms: Option<Vec<Algorithm>>,
     cache: CacheConfig,
@@ -148,6 +150,7 @@ impl Verifier {
         VerifierBuilder {
             keys: Vec::new(),
             preset_keys: None,
+            snapshot: None,
             policy: Policy::default(),
             algorithms: None,
             cache: CacheConfig::default(),
@@ -341,7 +344,12 @@ impl Verifier {
             }
         };
         cache.refetch_for_unknown_kid(unknown.seen, &unknown.kid).await;
-        inner.verify(token, &*cache.held()?)
+        match inner.verify(token, &*cache.held()?) {
+            // The key may be one the provider rotated in while it could not
+            // be fetched: that is the fetch's failure (503), not the token's (401).
+            Err(e) if e.kind() == ErrorCode::KeyNotFound => Err(cache.last_failure().unwrap_or(e)),
+            outcome => outcome,
+        }
     }
 
     /// Fetches the key set now (a no-op for static keys).
@@ -365,7 +373,7 @@ impl Verifier {
     /// zero for static keys).
     pub fn stats(&self) -> CacheStats {
         let mut stats = match &self.inner.source {
-            Source::Static(_) => CacheStats::default(),
+            Source::Static(keys) => CacheStats { keys: keys.len() as u64, ..CacheStats::default() },
             Source::Remote(cache) => cache.stats(),
             Source::Issuers(routes) => {
                 return routes.iter().map(|r| r.verifier.stats()).fold(CacheStats::default(), CacheStats::sum)
@@ -375,6 +383,72 @@ impl Verifier {
             stats.tokens = tokens.stats();
         }
         stats
+    }
+
+    /// Whether usable keys are held, how many and how old, and the last
+    /// fetch error: for health and readiness checks. A verifier of several
+    /// issuers answers for all of them (keys held and fresh only when every
+    /// configuration's are; the oldest age; the first error).
+    pub fn status(&self) -> KeyStatus {
+        match &self.inner.source {
+            Source::Static(keys) => KeyStatus {
+                remote: false,
+                keys_held: true,
+                key_count: keys.len() as u64,
+                fresh: true,
+                ..KeyStatus::default()
+            },
+            Source::Remote(cache) => cache.status(),
+            Source::Issuers(routes) => {
+                let all: Vec<KeyStatus> = routes.iter().map(|r| r.verifier.status()).collect();
+                let least = |read: fn(&KeyStatus) -> Option<f64>, pick: fn(f64, f64) -> f64| {
+                    all.iter().filter_map(read).reduce(pick)
+                };
+                KeyStatus {
+                    remote: all.iter().any(|s| s.remote),
+                    keys_held: all.iter().all(|s| s.keys_held),
+                    key_count: all.iter().map(|s| s.key_count).sum(),
+                    fresh: all.iter().all(|s| s.fresh),
+                    age_seconds: least(|s| s.age_seconds, f64::max),
+                    fresh_for_seconds: least(|s| s.fresh_for_seconds, f64::min),
+                    last_error: all.iter().find_map(|s| s.last_error.clone()),
+                }
+            }
+        }
+    }
+
+    /// Fetches the keys unless fresh ones are held (at startup, so the first
+    /// request does not wait on the provider), and reports the status.
+    pub async fn warm_up(&self) -> Result<KeyStatus, Error> {
+        match &self.inner.source {
+            Source::Static(_) => {}
+            Source::Remote(cache) => {
+                if cache.fresh_uncounted().is_none() {
+                    cache.refresh().await?;
+                }
+            }
+            Source::Issuers(routes) => {
+                for route in routes {
+                    Box::pin(route.verifier.warm_up()).await?;
+                }
+            }
+        }
+        Ok(self.status())
+    }
+
+    /// The remote keys held now, with their freshness, as JSON another
+    /// process can start from ([`VerifierBuilder::keys_snapshot`]): a
+    /// prefork server's workers or a serverless cold start then verify
+    /// without fetching, under the same expiry, `max_stale` and key rules as
+    /// fetched keys. `jwks_not_loaded` before the first fetch;
+    /// `configuration` for static keys and for a verifier of several issuers
+    /// (export each configuration's verifier).
+    pub fn export_keys(&self) -> Result<String, Error> {
+        match &self.inner.source {
+            Source::Remote(cache) => cache.export(),
+            Source::Static(_) => Err(Error::config("static keys need no snapshot: they are in the configuration")),
+            Source::Issuers(_) => Err(Error::config("export the keys of each issuer configuration's verifier")),
+        }
     }
 
     /// True when keys are held (always for static keys).
@@ -480,6 +554,14 @@ impl VerifierBuilder {
     /// refetched and capped exactly like a JWKS.
     pub fn x509_url(mut self, url: impl Into<String>) -> Self {
         self.keys.push(KeySpec::X509Url(url.into()));
+        self
+    }
+
+    /// Start with the keys of a snapshot made by [`Verifier::export_keys`]
+    /// (JSON) for the same key source, keeping their freshness: they are
+    /// used, refreshed and given up exactly like fetched keys.
+    pub fn keys_snapshot(mut self, snapshot: impl AsRef<[u8]>) -> Self {
+        self.snapshot = Some(snapshot.as_ref().to_vec());
         self
     }
 
@@ -600,6 +682,35 @@ impl VerifierBuilder {
         self
     }
 
+    /// A PEM bundle of CA certificates trusted for JWKS, discovery and X.509
+    /// fetches, in addition to the system roots (instead of them with
+    /// [`ca_only`](Self::ca_only)). Read when a verifier that fetches is
+    /// built: an unreadable file, or one without a certificate, is a
+    /// `configuration` error naming it. Defaults to none (the system roots).
+    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.cache.ca_file = Some(path.into());
+        self
+    }
+
+    /// Trust only the [`ca_file`](Self::ca_file) certificates, not the
+    /// system roots (needs `ca_file`). Defaults to false.
+    pub fn ca_only(mut self, only: bool) -> Self {
+        self.cache.ca_only = only;
+        self
+    }
+
+    /// Fetch through this proxy (`http://` or `https://` URL, credentials in
+    /// its user info; https targets are tunnelled with CONNECT) instead of
+    /// the one `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY` (either case) names.
+    /// Hosts listed in `NO_PROXY` (or `no_proxy`) are fetched directly, with
+    /// or without this option; loopback hosts get no exception of their own,
+    /// as in curl: list `localhost,127.0.0.1,::1` there to keep them direct.
+    /// Defaults to none (the environment decides).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.cache.proxy = Some(url.into());
+        self
+    }
+
     /// Key freshness when the response has no `Cache-Control: max-age`. Defaults to 600 s.
     pub fn cache_ttl(mut self, ttl: Duration) -> Self {
         self.cache.cache_ttl = ttl;
@@ -613,7 +724,8 @@ impl VerifierBuilder {
         self
     }
 
-    /// Least time between unknown-`kid` refetches, and between retries after a failed fetch. Defaults to 30 s.
+    /// Least time between unknown-`kid` refetches, and the longest wait
+    /// between retries after failed fetches (they back off from 1 s). Defaults to 30 s.
     pub fn cooldown(mut self, cooldown: Duration) -> Self {
         self.cache.cooldown = cooldown;
         self
@@ -643,7 +755,7 @@ impl VerifierBuilder {
     /// Checks every option and builds the verifier; errors are `configuration`
     /// (or `jwks_invalid` for an unusable static JWKS).
     pub fn build(self) -> Result<Verifier, Error> {
-        let VerifierBuilder { mut keys, preset_keys, mut policy, algorithms, cache, token_cache_size } = self;
+        let VerifierBuilder { mut keys, preset_keys, snapshot, mut policy, algorithms, cache, token_cache_size } = self;
         if keys.is_empty() {
             keys.extend(preset_keys);
         }
@@ -721,6 +833,11 @@ impl VerifierBuilder {
                 Source::Remote(Box::new(JwksCache::new(Location::Discover(url), cache)?))
             }
         };
+        match (&source, snapshot) {
+            (Source::Remote(cache), Some(snapshot)) => cache.restore(&snapshot)?,
+            (_, Some(_)) => return Err(Error::config("keys_snapshot is for keys fetched from a URL")),
+            _ => {}
+        }
         if let Source::Static(keys) = &source {
             if !policy.algorithms.iter().any(|a| keys.supports(a)) {
                 return Err(Error::config(format!(

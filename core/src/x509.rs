@@ -269,6 +269,90 @@ fn time(unix: u64) -> Vec<u8> {
     }
 }
 
+/// What an [`issued_certificate`] is for.
+#[cfg(any(test, feature = "testing"))]
+pub(crate) enum CertificateRole<'a> {
+    /// A certificate authority: basicConstraints cA, keyUsage keyCertSign and cRLSign.
+    Authority,
+    /// A TLS server: keyUsage digitalSignature, extKeyUsage serverAuth, and
+    /// these names in subjectAltName.
+    Server { dns_names: &'a [&'a str], ip_addresses: &'a [std::net::IpAddr] },
+}
+
+/// A v3 certificate for tests, `CN=subject` issued by `CN=issuer`, valid
+/// from an hour ago for a year, signed ecdsa-with-SHA256 by `sign` (an
+/// ASN.1 ECDSA P-256 signature over the tbsCertificate bytes). With
+/// `subject == issuer` and the issuer's own key it is self-signed (a root CA).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn issued_certificate(
+    subject: &str,
+    issuer: &str,
+    spki_der: &[u8],
+    role: CertificateRole<'_>,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Vec<u8> {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    // 1.2.840.10045.4.3.2, parameters absent.
+    const ECDSA_SHA256: &[u8] = &[0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    let name = |cn: &str| {
+        let attribute = [tlv(0x06, &[0x55, 0x04, 0x03]), tlv(0x0c, cn.as_bytes())].concat();
+        tlv(SEQUENCE, &tlv(0x31, &tlv(SEQUENCE, &attribute)))
+    };
+    let extension = |oid: &[u8], critical: bool, value: Vec<u8>| {
+        let critical = if critical { &[0x01, 0x01, 0xff][..] } else { &[] };
+        tlv(SEQUENCE, &[tlv(0x06, oid), critical.to_vec(), tlv(0x04, &value)].concat())
+    };
+    // basicConstraints 2.5.29.19, keyUsage 2.5.29.15, subjectAltName 2.5.29.17, extKeyUsage 2.5.29.37.
+    let extensions = match role {
+        CertificateRole::Authority => vec![
+            extension(&[0x55, 0x1d, 0x13], true, tlv(SEQUENCE, &[0x01, 0x01, 0xff])),
+            extension(&[0x55, 0x1d, 0x0f], true, vec![BIT_STRING, 0x02, 0x01, 0x06]),
+        ],
+        CertificateRole::Server { dns_names, ip_addresses } => {
+            let mut names = Vec::new();
+            for dns in dns_names {
+                names.extend(tlv(0x82, dns.as_bytes()));
+            }
+            for ip in ip_addresses {
+                match ip {
+                    std::net::IpAddr::V4(v4) => names.extend(tlv(0x87, &v4.octets())),
+                    std::net::IpAddr::V6(v6) => names.extend(tlv(0x87, &v6.octets())),
+                }
+            }
+            // id-kp-serverAuth, 1.3.6.1.5.5.7.3.1.
+            let server_auth = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01]);
+            vec![
+                extension(&[0x55, 0x1d, 0x0f], true, vec![BIT_STRING, 0x02, 0x07, 0x80]),
+                extension(&[0x55, 0x1d, 0x25], false, tlv(SEQUENCE, &server_auth)),
+                extension(&[0x55, 0x1d, 0x11], false, tlv(SEQUENCE, &names)),
+            ]
+        }
+    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let validity = tlv(SEQUENCE, &[time(now.saturating_sub(3600)), time(now + 365 * 86_400)].concat());
+    let mut serial = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut serial).expect("random serial number");
+    serial[0] = (serial[0] & 0x7f) | 0x40;
+
+    let tbs = tlv(
+        SEQUENCE,
+        &[
+            tlv(VERSION, &tlv(INTEGER, &[2])),
+            tlv(INTEGER, &serial),
+            ECDSA_SHA256.to_vec(),
+            name(issuer),
+            validity,
+            name(subject),
+            spki_der.to_vec(),
+            tlv(0xa3, &tlv(SEQUENCE, &extensions.concat())),
+        ]
+        .concat(),
+    );
+    let signature = [&[0u8][..], &sign(&tbs)].concat();
+    tlv(SEQUENCE, &[tbs.as_slice(), ECDSA_SHA256, &tlv(BIT_STRING, &signature)].concat())
+}
+
 #[cfg(test)]
 mod tests {
     use aws_lc_rs::encoding::AsDer;
