@@ -66,12 +66,20 @@ export interface VerifierOptions {
   timeout?: number;
   /** Key freshness when the response has no Cache-Control max-age, in seconds. Default: 600 (when no max-age). */
   cacheTtl?: number;
-  /** Least time between unknown-kid refetches, and between retries after a failed fetch, in seconds. Default: 30. */
+  /** Least time between unknown-kid refetches, and the longest wait between retries after failed fetches (they back off from 1 s), in seconds. Default: 30. */
   cooldown?: number;
   /** How long past their freshness held keys keep working while refreshes fail, in seconds. Default: 86400. */
   maxStale?: number;
   /** Largest JWKS or discovery response accepted, in bytes. Default: 524288. */
   maxJwksBytes?: number;
+  /** Path of a PEM bundle of CA certificates trusted for JWKS, discovery and X.509 fetches, in addition to the system roots; read when the verifier is built, and an unreadable file or one without a certificate is a configuration error. Default: none (the system roots). */
+  caFile?: string;
+  /** Trust only the ca_file certificates for fetches, not the system roots (needs ca_file). Default: false. */
+  caOnly?: boolean;
+  /** Proxy URL (http:// or https://; https targets go through CONNECT) for every fetch, used instead of the environment's; hosts listed in NO_PROXY are still fetched directly, and loopback hosts get no exception of their own (as in curl): list localhost,127.0.0.1,::1 in NO_PROXY to keep them direct. Default: none (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY from the environment). */
+  proxy?: string;
+  /** Start with the keys of a snapshot export_keys made for the same key source, keeping their freshness (prefork workers, serverless cold starts). Default: none. */
+  keysSnapshot?: string | object;
   /** Verified tokens kept so a token seen again skips its signature check (entries end at exp and when their key leaves the key set; tokens over 4096 bytes are never kept). Default: 4096; 0 turns it off. */
   tokenCacheSize?: number;
   // END generated options.
@@ -157,6 +165,10 @@ export interface CacheStats {
   lastError: string | null;
   /** True when keys are held (always for static keys). */
   keysLoaded: boolean;
+  /** Usable keys held. */
+  keys: number;
+  /** How long key fetches took. */
+  fetchLatency: FetchLatency;
   /** The verified-token cache. */
   tokenCache: TokenCacheStats;
 }
@@ -189,6 +201,15 @@ export declare class Verifier {
   refresh(): Promise<void>;
   /** Key-cache and verified-token-cache counters. */
   stats(): CacheStats;
+  /** Whether usable keys are held, how many and how old, and the last fetch error: for health checks. */
+  status(): KeyStatus;
+  /** Fetches the keys unless fresh ones are held (call at startup); rejects when they cannot be had. */
+  warmUp(): Promise<KeyStatus>;
+  /**
+   * The remote keys held now, with their freshness, as JSON text for `keysSnapshot` in another process.
+   * @throws {TokenwardError} `ERR_JWKS_NOT_LOADED` before the first fetch; `ERR_CONFIGURATION` for static keys.
+   */
+  exportKeys(): string;
   /** The verified claims and header, and the issuer configuration that accepted the token (null unless built with `anyOf`). */
   verifyDetailed(token: Token): Promise<{ claims: Claims; header: Header; issuerConfig: string | null }>;
 
@@ -230,6 +251,31 @@ export declare class Verifier {
   static supabase(options: PresetOptions & { projectRef: string; audience?: string | string[] }): Verifier;
 }
 
+/** What `status()` and `warmUp()` report. */
+export interface KeyStatus {
+  /** False for static keys. */
+  remote: boolean;
+  /** True when keys a verification may use are held now. */
+  keysHeld: boolean;
+  keyCount: number;
+  /** True when the held keys are within their freshness (no fetch needed). */
+  fresh: boolean;
+  /** Seconds since the keys were fetched or last confirmed unchanged. */
+  ageSeconds: number | null;
+  /** Freshness left in seconds; negative once expired (then held for at most `maxStale`). */
+  freshForSeconds: number | null;
+  lastError: string | null;
+}
+
+/** How long key fetches took (discovery included), in seconds. */
+export interface FetchLatency {
+  last: number | null;
+  count: number;
+  sum: number;
+  /** Fetches per bucket, not cumulative; the last `le` is Infinity. */
+  buckets: { le: number; count: number }[];
+}
+
 /** The provider presets (README: Providers). */
 export type ProviderName =
   | 'cotter'
@@ -254,3 +300,39 @@ export declare function scopesOf(claims: Claims): string[];
  * Both are plain objects whose members (even `__proto__`) are own data properties.
  */
 export declare function decodeUnverified(token: Token): { header: Header; claims: Claims };
+
+/** How serious a log event is, most serious first. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * One tokenward log event, as published on the `node:diagnostics_channel` channels
+ * `tokenward:log` (every event) and `tokenward:<component>` (`tokenward:jwks`, `tokenward:keys`).
+ * It never carries a token, a signature or a secret.
+ */
+export interface LogEvent {
+  level: LogLevel;
+  /** The Rust module that emitted it, e.g. `tokenward::jwks`. */
+  target: string;
+  /** The target below `tokenward`, e.g. `jwks`; it names the channel. */
+  component: string;
+  /** What happened, e.g. `JWKS fetched`. */
+  message: string;
+  /** The event's data: `url`, `keys`, `skipped`, `kid`, `code`, `reason`... */
+  fields: Record<string, string | number | boolean>;
+  /** One readable line: `JWKS fetched url=https://... keys=2 skipped=0`. */
+  text: string;
+}
+
+/** A pino-style logger (pino, bunyan, console): `logger[level](fields, message)`. */
+export type Logger = {
+  [L in LogLevel]?: (fields: Record<string, unknown>, message: string) => unknown;
+} & {
+  /** Asked before each call when present (pino). */
+  isLevelEnabled?: (level: string) => boolean;
+};
+
+/**
+ * Sends tokenward's log events at `level` (default 'info') and more serious to `logger` as
+ * `logger[level]({ target, ...fields }, message)`; `null` stops.
+ */
+export declare function setLogger(logger: Logger | null, options?: { level?: LogLevel }): void;

@@ -2,6 +2,7 @@
 const { load } = require('./native.js');
 const { TokenwardError, ERROR_CODES, fromNative } = require('./errors.js');
 const { Verifier, tokenText } = require('./verifier.js');
+const { setLogger } = require('./logging.js');
 
 const native = load();
 
@@ -24,4 +25,4 @@ function decodeUnverified(token) {
   return JSON.parse(decoded);
 }
 
-module.exports = { Verifier, decodeUnverified, scopesOf, TokenwardError, ERROR_CODES };
+module.exports = { Verifier, decodeUnverified, scopesOf, setLogger, TokenwardError, ERROR_CODES };

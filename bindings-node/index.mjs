@@ -1,4 +1,4 @@
 import tokenward from './index.js';
 
-export const { Verifier, decodeUnverified, scopesOf, TokenwardError, ERROR_CODES } = tokenward;
+export const { Verifier, decodeUnverified, scopesOf, setLogger, TokenwardError, ERROR_CODES } = tokenward;
 export default tokenward;

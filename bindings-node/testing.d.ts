@@ -23,12 +23,19 @@ export interface Behavior {
   discoveryJwksUri?: string;
 }
 
+export interface TestIssuerOptions {
+  /** Serve https with a certificate from a CA of the issuer's own (`caPem`). Default: false. */
+  tls?: boolean;
+}
+
 /** A local issuer: real keys, JWKS and discovery on 127.0.0.1, token minting. */
 export declare class TestIssuer {
   /** One key per algorithm (the last signs). Default: one ES256 key. */
-  constructor(algorithms?: Algorithm[]);
-  /** `http://127.0.0.1:PORT`, also the `iss` of minted tokens. */
+  constructor(algorithms?: Algorithm[], options?: TestIssuerOptions);
+  /** `http://127.0.0.1:PORT` (`https://` with `tls: true`), also the `iss` of minted tokens. */
   readonly url: string;
+  /** With `tls: true`, the PEM certificate of the issuer's CA (write it to a file for `caFile`); null over http. */
+  readonly caPem: string | null;
   readonly jwksUrl: string;
   readonly discoveryUrl: string;
   /** The same keys as an X.509 certificate map, `{kid: PEM certificate}` (RSA and EC keys only). */

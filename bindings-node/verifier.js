@@ -163,7 +163,26 @@ class Verifier {
 
   /** Key-cache counters, and the verified-token cache's under `tokenCache`. */
   stats() {
-    return this.#native.stats();
+    const stats = this.#native.stats();
+    for (const bucket of stats.fetchLatency.buckets) if (bucket.le === null) bucket.le = Infinity;
+    return stats;
+  }
+
+  /** Whether usable keys are held, how many and how old, and the last fetch error: for health checks. */
+  status() {
+    return this.#native.status();
+  }
+
+  /** Promise of the status, once keys are held: fetches them unless fresh ones are (call at startup). */
+  warmUp() {
+    return this.#native.warmUp().then(settledValue);
+  }
+
+  /** The remote keys held now, with their freshness, as JSON text for `keysSnapshot` in another process. */
+  exportKeys() {
+    const exported = this.#native.exportKeys();
+    if (typeof exported !== 'string') throw fromNative(exported);
+    return exported;
   }
 }
 

@@ -10,6 +10,18 @@
 
 mod errors;
 mod gate;
+mod logging;
 mod options;
 mod testing;
 mod verifier;
+
+/// `npx tokenward`: runs the tokenward command with `args` on this process's
+/// standard output and error; returns its exit code (the `issuer` command
+/// runs until the process is interrupted).
+#[napi_derive::napi(catch_unwind)]
+pub fn run_cli(args: Vec<String>) -> i32 {
+    use std::io::IsTerminal;
+    let is_terminal = std::io::stdout().is_terminal();
+    let run = || Ok(tokenward_cli::run(args, &mut std::io::stdout(), &mut std::io::stderr(), is_terminal));
+    tokenward::contain(run).unwrap_or(70)
+}

@@ -52,16 +52,35 @@ pub struct NativeTestIssuer {
     inner: tokenward::testing::TestIssuer,
 }
 
+/// How a `TestIssuer` serves.
+#[napi(object)]
+pub struct TestIssuerOptions {
+    /// Serve https with a certificate from the issuer's own CA (`caPem`). Default: false.
+    pub tls: Option<bool>,
+}
+
 #[napi]
 impl NativeTestIssuer {
     #[napi(constructor, catch_unwind)]
-    pub fn new(algorithms: Option<Vec<String>>) -> Result<Self> {
+    pub fn new(algorithms: Option<Vec<String>>, options: Option<TestIssuerOptions>) -> Result<Self> {
         let algorithms = algorithms
             .unwrap_or_else(|| vec!["ES256".into()])
             .iter()
             .map(|name| algorithm(name))
             .collect::<Result<Vec<_>>>()?;
-        Ok(NativeTestIssuer { inner: tokenward::testing::TestIssuer::with_algorithms(&algorithms) })
+        let inner = if options.and_then(|o| o.tls).unwrap_or(false) {
+            tokenward::testing::TestIssuer::with_tls(&algorithms)
+        } else {
+            tokenward::testing::TestIssuer::with_algorithms(&algorithms)
+        };
+        Ok(NativeTestIssuer { inner })
+    }
+
+    /// With `tls: true`, the PEM certificate of the CA that issued the
+    /// server's certificate (give it as `caFile`); null over plain http.
+    #[napi(getter)]
+    pub fn ca_pem(&self) -> Option<String> {
+        self.inner.ca_pem()
     }
 
     #[napi(getter)]

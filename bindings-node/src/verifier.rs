@@ -95,6 +95,33 @@ fn parts_json(claims: &Claims) -> String {
     format!("{{\"claims\":{},\"header\":{},\"issuerConfig\":{config}}}", claims.to_json(), claims.header_json())
 }
 
+fn status_json(s: &tokenward::KeyStatus) -> Value {
+    serde_json::json!({
+        "remote": s.remote,
+        "keysHeld": s.keys_held,
+        "keyCount": s.key_count,
+        "fresh": s.fresh,
+        "ageSeconds": s.age_seconds,
+        "freshForSeconds": s.fresh_for_seconds,
+        "lastError": s.last_error,
+    })
+}
+
+/// Fetch durations in seconds; `buckets` as `{ le, count }`, not cumulative,
+/// the last `le` null (infinity, which JSON cannot carry; verifier.js maps it).
+fn latency_json(l: &tokenward::FetchLatency) -> Value {
+    let seconds = |micros: u64| micros as f64 / 1e6;
+    let bounds = tokenward::FETCH_LATENCY_BUCKETS_MS.iter().map(|ms| Some(*ms as f64 / 1e3)).chain([None]);
+    let buckets: Vec<Value> =
+        bounds.zip(l.buckets.iter()).map(|(le, count)| serde_json::json!({ "le": le, "count": count })).collect();
+    serde_json::json!({
+        "last": l.last_micros.map(seconds),
+        "count": l.count,
+        "sum": seconds(l.sum_micros),
+        "buckets": buckets,
+    })
+}
+
 fn made(built: std::result::Result<tokenward::Verifier, tokenward::Error>) -> Either<NativeVerifier, ErrorDetail> {
     match built {
         Ok(inner) => Either::A(NativeVerifier { inner }),
@@ -167,6 +194,29 @@ impl NativeVerifier {
         returned(contain(|| self.inner.verify_with_held_keys(&token).map(|claims| claims_json(&claims))))
     }
 
+    /// Whether usable keys are held, how many and how old, and the last fetch error.
+    #[napi(catch_unwind)]
+    pub fn status(&self) -> Value {
+        status_json(&self.inner.status())
+    }
+
+    /// Fetches the keys unless fresh ones are held; settles with
+    /// `{ value: status as JSON text }` or `{ error }`.
+    #[napi(catch_unwind)]
+    pub fn warm_up<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Settled>> {
+        let inner = self.inner.clone();
+        let warming = contain_future(async move { inner.warm_up().await });
+        env.spawn_future(async move {
+            Ok(Settled::from_outcome(warming.await.map(|status| Some(status_json(&status).to_string()))))
+        })
+    }
+
+    /// The remote keys held now, with their freshness, as JSON text, or a refusal.
+    #[napi(catch_unwind)]
+    pub fn export_keys(&self) -> Either<String, ErrorDetail> {
+        returned(contain(|| self.inner.export_keys()))
+    }
+
     /// Fetches the key set now; settles with `{}` or `{ error }`.
     #[napi(catch_unwind)]
     pub fn refresh<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Settled>> {
@@ -212,6 +262,8 @@ impl NativeVerifier {
             "fetchFailures": s.fetch_failures,
             "lastError": s.last_error,
             "keysLoaded": self.inner.has_keys(),
+            "keys": s.keys,
+            "fetchLatency": latency_json(&s.fetch_latency),
             "tokenCache": {
                 "hits": t.hits,
                 "misses": t.misses,

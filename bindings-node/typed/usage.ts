@@ -1,4 +1,5 @@
 // Typed usage of the public API, compiled with `tsc --strict` (make lint).
+import { registerMetrics } from '../prometheus';
 import express from 'express';
 import { Verifier, TokenwardError, decodeUnverified, ERROR_CODES, type Claims, type ErrorCode, type TokenCacheStats } from '..';
 import { requireToken } from '../express';
@@ -46,6 +47,11 @@ async function main(): Promise<void> {
   const detailed = await both.verifyDetailed(issuer.mint({ sub: 'u' }));
   const config: string | null = detailed.issuerConfig;
   console.log(config, detailed.claims.sub, detailed.header.alg);
+  const status = await both.warmUp();
+  const held: boolean = status.keysHeld && both.status().fresh;
+  const snapshot: string = auth0.exportKeys();
+  const metrics = registerMetrics(auth0, { registry: { registerMetric: () => undefined }, name: 'api' });
+  console.log(held, snapshot.length, metrics.length, both.stats().fetchLatency.count);
   console.log(hmac.stats().keysLoaded, fromText.stats().keysLoaded);
   const tokenCache: TokenCacheStats = verifier.stats().tokenCache;
   const { hits, misses, evictions, invalidations, entries } = tokenCache;

@@ -5,6 +5,7 @@ mod claims;
 mod errors;
 mod gate;
 mod json;
+mod logging;
 mod options;
 mod renderings;
 mod runtime;
@@ -47,6 +48,18 @@ mod _native {
         crate::options::provider_specs(py)
     }
 
+    /// `python -m tokenward`: runs the tokenward command with `args` on this
+    /// process's standard output and error; returns its exit code.
+    #[pyfunction]
+    fn _cli(py: Python<'_>, args: Vec<String>) -> i32 {
+        use std::io::IsTerminal;
+        py.detach(|| {
+            let is_terminal = std::io::stdout().is_terminal();
+            let run = || Ok(tokenward_cli::run(args, &mut std::io::stdout(), &mut std::io::stderr(), is_terminal));
+            tokenward::contain(run).unwrap_or(70)
+        })
+    }
+
     /// Every stable error code, from the core.
     #[pyfunction]
     fn error_codes() -> Vec<&'static str> {
@@ -56,6 +69,8 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // tokenward's events to the `logging` module, logger "tokenward".
+        crate::logging::install(m)?;
         // Test builds only: tokenward panics on purpose for PANIC_TOKEN and PANIC_PATH.
         m.add("_panic_injection", cfg!(feature = "panic-injection"))
     }

@@ -31,19 +31,32 @@ fn object(value: Option<&Bound<'_, PyAny>>) -> PyResult<Map<String, Value>> {
 
 #[pymethods]
 impl TestIssuer {
-    /// Starts an issuer with one key per algorithm (default one ES256 key).
+    /// Starts an issuer with one key per algorithm (default one ES256 key);
+    /// `tls=True` serves https with a certificate from its own CA (`ca_pem`).
     #[new]
-    #[pyo3(signature = (algorithms=None))]
-    fn new(py: Python<'_>, algorithms: Option<Vec<String>>) -> PyResult<Self> {
+    #[pyo3(signature = (algorithms=None, *, tls=false))]
+    fn new(py: Python<'_>, algorithms: Option<Vec<String>>, tls: bool) -> PyResult<Self> {
         let algorithms = algorithms
             .unwrap_or_else(|| vec!["ES256".into()])
             .iter()
             .map(|name| algorithm(py, name))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(TestIssuer { inner: tokenward::testing::TestIssuer::with_algorithms(&algorithms) })
+        let inner = if tls {
+            tokenward::testing::TestIssuer::with_tls(&algorithms)
+        } else {
+            tokenward::testing::TestIssuer::with_algorithms(&algorithms)
+        };
+        Ok(TestIssuer { inner })
     }
 
-    /// `http://127.0.0.1:PORT`, also the `iss` of minted tokens.
+    /// With `tls=True`, the PEM certificate of the CA that issued the
+    /// server's certificate (give it as `ca_file`); None over plain http.
+    #[getter]
+    fn ca_pem(&self) -> Option<String> {
+        self.inner.ca_pem()
+    }
+
+    /// `http://127.0.0.1:PORT` (`https://` with `tls=True`), also the `iss` of minted tokens.
     #[getter]
     fn url(&self) -> String {
         self.inner.url()

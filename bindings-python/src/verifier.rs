@@ -20,6 +20,32 @@ pub struct Verifier {
     renderings: Renderings,
 }
 
+fn status_dict<'py>(py: Python<'py>, s: &tokenward::KeyStatus) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("remote", s.remote)?;
+    d.set_item("keys_held", s.keys_held)?;
+    d.set_item("key_count", s.key_count)?;
+    d.set_item("fresh", s.fresh)?;
+    d.set_item("age_seconds", s.age_seconds)?;
+    d.set_item("fresh_for_seconds", s.fresh_for_seconds)?;
+    d.set_item("last_error", s.last_error.as_deref())?;
+    Ok(d)
+}
+
+/// Fetch durations in seconds: `last`, `count`, `sum`, and `buckets` as
+/// `(upper bound, count)` pairs (not cumulative; the last bound is infinity).
+fn latency<'py>(py: Python<'py>, l: &tokenward::FetchLatency) -> PyResult<Bound<'py, PyDict>> {
+    let seconds = |micros: u64| micros as f64 / 1e6;
+    let bounds = tokenward::FETCH_LATENCY_BUCKETS_MS.iter().map(|ms| *ms as f64 / 1e3).chain([f64::INFINITY]);
+    let buckets: Vec<(f64, u64)> = bounds.zip(l.buckets.iter().copied()).collect();
+    let d = PyDict::new(py);
+    d.set_item("last", l.last_micros.map(seconds))?;
+    d.set_item("count", l.count)?;
+    d.set_item("sum", seconds(l.sum_micros))?;
+    d.set_item("buckets", buckets)?;
+    Ok(d)
+}
+
 /// A verifier built by a provider preset or by `any_of`, on its way into
 /// `Verifier(_from=...)` (so the class methods return the caller's class).
 #[pyclass(module = "tokenward._native", name = "_Built", frozen)]
@@ -168,8 +194,31 @@ impl Verifier {
         d.set_item("fetch_failures", s.fetch_failures)?;
         d.set_item("last_error", s.last_error)?;
         d.set_item("keys_loaded", keys_loaded)?;
+        d.set_item("keys", s.keys)?;
+        d.set_item("fetch_latency", latency(py, &s.fetch_latency)?)?;
         d.set_item("token_cache", tokens)?;
         Ok(d)
+    }
+
+    /// Whether usable keys are held, how many and how old, and the last
+    /// fetch error: for health and readiness checks.
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let status = guard(py, || Ok(self.inner.status()))?;
+        status_dict(py, &status)
+    }
+
+    /// Fetches the keys unless fresh ones are held, and returns the status;
+    /// raises JwksError when they cannot be had.
+    fn warm_up<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let outcome = py.detach(|| contain(|| runtime::get()?.block_on(contain_future(self.inner.warm_up()))));
+        let status = outcome.map_err(|e| errors::to_py(py, &e))?;
+        status_dict(py, &status)
+    }
+
+    /// The remote keys held now, with their freshness, as JSON text for
+    /// `Verifier(..., keys_snapshot=...)` in another process.
+    fn export_keys(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || self.inner.export_keys())
     }
 
     fn __repr__(&self) -> String {

@@ -40,7 +40,7 @@ from .errors import (
     UnsupportedAlgorithm,
     UnsupportedCriticalHeader,
 )
-from .stats import CacheStats, TokenCacheStats
+from .stats import CacheStats, FetchLatency, KeyStatus, TokenCacheStats
 
 if TYPE_CHECKING:
     import asyncio
@@ -52,6 +52,7 @@ __all__ = [
     "CacheStats",
     "Claims",
     "ConfigurationError",
+    "FetchLatency",
     "InternalError",
     "InvalidAudience",
     "InvalidClaim",
@@ -65,6 +66,7 @@ __all__ = [
     "JwksInvalid",
     "JwksNotLoaded",
     "KeyNotFound",
+    "KeyStatus",
     "MalformedToken",
     "MissingClaim",
     "NotYetValid",

@@ -5,7 +5,7 @@ from typing import Any, Optional, Union, final
 from typing_extensions import disjoint_base
 
 from .claims import Claims
-from .stats import CacheStats
+from .stats import CacheStats, KeyStatus
 
 __all__ = [
     "CoreClaims",
@@ -16,6 +16,7 @@ __all__ = [
     "__version__",
     "_after_fork_in_child",
     "_any_of",
+    "_cli",
     "_panic_injection",
     "_preset",
     "_time_core",
@@ -57,6 +58,10 @@ class Verifier:
         cooldown: Optional[float] = None,
         max_stale: Optional[float] = None,
         max_jwks_bytes: Optional[int] = None,
+        ca_file: Optional[str] = None,
+        ca_only: Optional[bool] = None,
+        proxy: Optional[str] = None,
+        keys_snapshot: Union[str, dict[str, Any], None] = None,
         token_cache_size: Optional[int] = None,
         _from: Optional[_Built] = None,
     ) -> Verifier:
@@ -101,12 +106,27 @@ class Verifier:
                 Default: 5.
             cache_ttl (float): Key freshness when the response has no Cache-Control max-age, in
                 seconds. Default: 600 (when no max-age).
-            cooldown (float): Least time between unknown-kid refetches, and between retries after
-                a failed fetch, in seconds. Default: 30.
+            cooldown (float): Least time between unknown-kid refetches, and the longest wait
+                between retries after failed fetches (they back off from 1 s), in seconds.
+                Default: 30.
             max_stale (float): How long past their freshness held keys keep working while
                 refreshes fail, in seconds. Default: 86400.
             max_jwks_bytes (int): Largest JWKS or discovery response accepted, in bytes.
                 Default: 524288.
+            ca_file (str): Path of a PEM bundle of CA certificates trusted for JWKS, discovery and
+                X.509 fetches, in addition to the system roots; read when the verifier is built,
+                and an unreadable file or one without a certificate is a configuration error.
+                Default: none (the system roots).
+            ca_only (bool): Trust only the ca_file certificates for fetches, not the system roots
+                (needs ca_file). Default: False.
+            proxy (str): Proxy URL (http:// or https://; https targets go through CONNECT) for
+                every fetch, used instead of the environment's; hosts listed in NO_PROXY are
+                still fetched directly, and loopback hosts get no exception of their own (as in
+                curl): list localhost,127.0.0.1,::1 in NO_PROXY to keep them direct.
+                Default: none (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY from the environment).
+            keys_snapshot (dict or str): Start with the keys of a snapshot export_keys made for
+                the same key source, keeping their freshness (prefork workers, serverless cold
+                starts). Default: none.
             token_cache_size (int): Verified tokens kept so a token seen again skips its
                 signature check (entries end at exp and when their key leaves the key set;
                 tokens over 4096 bytes are never kept), a count. Default: 4096; 0 turns it off.
@@ -126,6 +146,15 @@ class Verifier:
     def stats(self) -> CacheStats:
         """Key-cache counters (zero for static keys), and the verified-token cache's
         under ``token_cache``: hits, misses, evictions, invalidations, entries."""
+    def status(self) -> KeyStatus:
+        """Whether usable keys are held, how many and how old, and the last fetch error."""
+    def warm_up(self) -> KeyStatus:
+        """Fetches the keys unless fresh ones are held (call at startup) and returns the
+        status; raises JwksError when they cannot be had."""
+    def export_keys(self) -> str:
+        """The remote keys held now, with their freshness, as JSON text for
+        ``Verifier(..., keys_snapshot=...)`` in another process (JwksNotLoaded before
+        the first fetch; ConfigurationError for static keys)."""
     @property
     def issuer_configs(self) -> list[str]:
         """The names of the issuer configurations of a verifier built with ``any_of``,
@@ -153,14 +182,17 @@ class CoreClaims:
 def decode_unverified(token: _Token) -> tuple[dict[str, Any], dict[str, Any]]: ...
 def option_specs() -> list[dict[str, str]]: ...
 def error_codes() -> list[str]: ...
+def _cli(args: list[str]) -> int: ...
 def _time_core(verifier: Verifier, tokens: list[_Token], iterations: int) -> float: ...
 def _after_fork_in_child() -> None: ...
 
 @disjoint_base
 class TestIssuer:
-    def __new__(cls, algorithms: Optional[list[str]] = None) -> TestIssuer: ...
+    def __new__(cls, algorithms: Optional[list[str]] = None, *, tls: bool = False) -> TestIssuer: ...
     @property
     def url(self) -> str: ...
+    @property
+    def ca_pem(self) -> Optional[str]: ...
     @property
     def jwks_url(self) -> str: ...
     @property

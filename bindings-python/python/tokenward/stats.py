@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional, TypedDict
 
-__all__ = ["CacheStats", "TokenCacheStats"]
+__all__ = ["CacheStats", "FetchLatency", "KeyStatus", "TokenCacheStats"]
 
 
 class TokenCacheStats(TypedDict):
@@ -21,6 +21,38 @@ class TokenCacheStats(TypedDict):
     """Entries dropped because the key that verified them left the key set."""
     entries: int
     """Entries held now."""
+
+
+class FetchLatency(TypedDict):
+    """How long key fetches took (discovery included), successful or not, in seconds."""
+
+    last: Optional[float]
+    """The most recent fetch; None before the first."""
+    count: int
+    """Fetches measured."""
+    sum: float
+    """Their total duration."""
+    buckets: list[tuple[float, int]]
+    """``(upper bound, fetches)`` pairs, not cumulative; the last bound is ``inf``."""
+
+
+class KeyStatus(TypedDict):
+    """What ``Verifier.status()`` and ``warm_up()`` return: for health checks."""
+
+    remote: bool
+    """False for static keys."""
+    keys_held: bool
+    """True when keys a verification may use are held now."""
+    key_count: int
+    """Usable keys held."""
+    fresh: bool
+    """True when the held keys are within their freshness (no fetch needed)."""
+    age_seconds: Optional[float]
+    """Seconds since the keys were fetched or last confirmed unchanged."""
+    fresh_for_seconds: Optional[float]
+    """Freshness left; negative once expired (then held for at most ``max_stale``)."""
+    last_error: Optional[str]
+    """The most recent fetch failure, cleared by the next success."""
 
 
 class CacheStats(TypedDict):
@@ -42,5 +74,9 @@ class CacheStats(TypedDict):
     """The most recent fetch failure, cleared by the next success."""
     keys_loaded: bool
     """True when keys are held (always for static keys)."""
+    keys: int
+    """Usable keys held."""
+    fetch_latency: FetchLatency
+    """How long key fetches took."""
     token_cache: TokenCacheStats
     """The verified-token cache."""

@@ -26,7 +26,9 @@ class TestIssuer(_native.TestIssuer):
     """A local issuer: real keys, JWKS and discovery on 127.0.0.1, minting.
 
     ``TestIssuer()`` starts with one ES256 key; ``TestIssuer(["RS256", "EdDSA"])``
-    with one key per algorithm (the last one signs). It stops when collected.
+    with one key per algorithm (the last one signs). ``TestIssuer(tls=True)``
+    serves https with a certificate from a CA of its own: write ``ca_pem`` to a
+    file and pass it as ``ca_file``. It stops when collected.
     """
 
     __test__ = False  # not a test class, despite the name
