@@ -16,6 +16,10 @@ const { Verifier, TokenwardError } = require('tokenward');
 const { requireToken } = require('tokenward/express');
 
 const SCHEMA = fs.readFileSync(path.join(__dirname, '..', 'schema.sql'), 'utf8');
+// The browser frontend shared by every example (examples/web).
+const WEB = path.join(__dirname, '..', 'web');
+const PAGE = fs.readFileSync(path.join(WEB, 'login.html'), 'utf8');
+const SCRIPT = fs.readFileSync(path.join(WEB, 'login.js'), 'utf8');
 
 const ACCESS_COOKIE = 'access_token';
 const SESSION_COOKIE = 'sid';
@@ -50,7 +54,7 @@ function verifiedEmail(...verified) {
   return null;
 }
 
-function createApp({ issuer, audience, clientId, database, cookieSecure = false }) {
+function createApp({ issuer, audience, clientId, database, cookieSecure = false, style = 'cotter' }) {
   // Access tokens are for this API; id tokens are addressed to the frontend's client id.
   const access = new Verifier({ discover: issuer, audience });
   const identity = new Verifier({ discover: issuer, audience: clientId });
@@ -68,6 +72,13 @@ function createApp({ issuer, audience, clientId, database, cookieSecure = false 
   const app = express();
   app.use(express.json());
   const refuse = (res, status, code, message) => res.status(status).json({ error: 'login_failed', code, message });
+
+  // The page and what it needs to send the browser to the provider; `style` is
+  // the payload it posts to /login: 'cotter' or 'secuuth'.
+  const pageConfig = { issuer, audience, client_id: clientId, style };
+  app.get('/', (req, res) => res.type('html').send(PAGE));
+  app.get('/login.js', (req, res) => res.type('text/javascript').send(SCRIPT));
+  app.get('/config.json', (req, res) => res.json(pageConfig));
 
   app.post('/login', async (req, res, next) => {
     const [accessToken, idToken] = tokensFrom(req.body);
@@ -144,6 +155,7 @@ if (require.main === module) {
     clientId: process.env.TOKENWARD_CLIENT_ID,
     database: process.env.DATABASE || 'users.db',
     cookieSecure: process.env.COOKIE_SECURE === '1',
+    style: process.env.TOKENWARD_STYLE || 'cotter',
   });
   const port = Number(process.env.PORT || 3000);
   app.listen(port, '127.0.0.1', () => console.log(`express-login listening on http://127.0.0.1:${port}`));

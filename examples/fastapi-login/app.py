@@ -30,12 +30,15 @@ from typing import Annotated, Any, Optional
 
 import uvicorn
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from tokenward import Claims, InvalidToken, JwksError, Verifier
 from tokenward.fastapi import RequireToken, install
 
 SCHEMA = (Path(__file__).resolve().parent.parent / "schema.sql").read_text()
+# The browser frontend shared by every example (examples/web).
+WEB = Path(__file__).resolve().parent.parent / "web"
+PAGE, SCRIPT = (WEB / "login.html").read_text(), (WEB / "login.js").read_text()
 
 ACCESS_COOKIE = "access_token"
 SESSION_COOKIE = "sid"
@@ -93,7 +96,13 @@ def user_json(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def create_app(
-    *, issuer: str, audience: str, client_id: str, database: str, cookie_secure: bool = False
+    *,
+    issuer: str,
+    audience: str,
+    client_id: str,
+    database: str,
+    cookie_secure: bool = False,
+    style: str = "cotter",
 ) -> FastAPI:
     app = FastAPI()
     install(app)
@@ -129,6 +138,22 @@ def create_app(
             session_id = secrets.token_urlsafe(32)
             conn.execute("INSERT INTO sessions (id, user_id) VALUES (?, ?)", (session_id, user["id"]))
         return user_json(user), inserted == 1, session_id
+
+    # The page and what it needs to send the browser to the provider; `style`
+    # is the payload it posts to /login: "cotter" or "secuuth".
+    page_config = {"issuer": issuer, "audience": audience, "client_id": client_id, "style": style}
+
+    @app.get("/")
+    def index() -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    @app.get("/login.js")
+    def script() -> Response:
+        return Response(SCRIPT, media_type="text/javascript")
+
+    @app.get("/config.json")
+    def config() -> JSONResponse:
+        return JSONResponse(page_config)
 
     @app.post("/login")
     async def login(request: Request) -> JSONResponse:
@@ -199,5 +224,6 @@ if __name__ == "__main__":
         client_id=os.environ["TOKENWARD_CLIENT_ID"],
         database=os.environ.get("DATABASE", "users.db"),
         cookie_secure=os.environ.get("COOKIE_SECURE", "0") == "1",
+        style=os.environ.get("TOKENWARD_STYLE", "cotter"),
     )
     uvicorn.run(application, host="127.0.0.1", port=int(os.environ.get("PORT", "8000")))

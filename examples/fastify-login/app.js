@@ -19,6 +19,10 @@ const { Verifier, TokenwardError } = require('tokenward');
 const tokenward = require('tokenward/fastify');
 
 const SCHEMA = fs.readFileSync(path.join(__dirname, '..', 'schema.sql'), 'utf8');
+// The browser frontend shared by every example (examples/web).
+const WEB = path.join(__dirname, '..', 'web');
+const PAGE = fs.readFileSync(path.join(WEB, 'login.html'), 'utf8');
+const SCRIPT = fs.readFileSync(path.join(WEB, 'login.js'), 'utf8');
 
 const ACCESS_COOKIE = 'access_token';
 const SESSION_COOKIE = 'sid';
@@ -93,7 +97,7 @@ function expressLikeJson(parse) {
   };
 }
 
-function createApp({ issuer, audience, clientId, database, cookieSecure = false }) {
+function createApp({ issuer, audience, clientId, database, cookieSecure = false, style = 'cotter' }) {
   // Access tokens are for this API; id tokens are addressed to the frontend's client id.
   const access = new Verifier({ discover: issuer, audience });
   const identity = new Verifier({ discover: issuer, audience: clientId });
@@ -133,6 +137,13 @@ function createApp({ issuer, audience, clientId, database, cookieSecure = false 
   // declared in a plugin registered after it, so that it sees them.
   app.register(async (routes) => {
     const refuse = (reply, status, code, message) => reply.code(status).send({ error: 'login_failed', code, message });
+
+    // The page and what it needs to send the browser to the provider; `style` is
+    // the payload it posts to /login: 'cotter' or 'secuuth'.
+    const pageConfig = { issuer, audience, client_id: clientId, style };
+    routes.get('/', async (request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+    routes.get('/login.js', async (request, reply) => reply.type('text/javascript; charset=utf-8').send(SCRIPT));
+    routes.get('/config.json', async () => pageConfig);
 
     routes.post('/login', async (request, reply) => {
       const [accessToken, idToken] = tokensFrom(request.body);
@@ -199,6 +210,7 @@ if (require.main === module) {
     clientId: process.env.TOKENWARD_CLIENT_ID,
     database: process.env.DATABASE || 'users.db',
     cookieSecure: process.env.COOKIE_SECURE === '1',
+    style: process.env.TOKENWARD_STYLE || 'cotter',
   });
   const port = Number(process.env.PORT || 3000);
   app.listen({ port, host: '127.0.0.1' }).then(

@@ -26,6 +26,9 @@ from tokenward import InvalidToken, JwksError, Verifier
 from tokenward.flask import Tokenward, require_token
 
 SCHEMA = (Path(__file__).resolve().parent.parent / "schema.sql").read_text()
+# The browser frontend shared by every example (examples/web).
+WEB = Path(__file__).resolve().parent.parent / "web"
+PAGE, SCRIPT = (WEB / "login.html").read_text(), (WEB / "login.js").read_text()
 
 ACCESS_COOKIE = "access_token"
 SESSION_COOKIE = "sid"
@@ -51,7 +54,13 @@ def verified_email(*verified: Mapping[str, Any]) -> Optional[str]:
 
 
 def create_app(
-    *, issuer: str, audience: str, client_id: str, database: str, cookie_secure: bool = False
+    *,
+    issuer: str,
+    audience: str,
+    client_id: str,
+    database: str,
+    cookie_secure: bool = False,
+    style: str = "cotter",
 ) -> Flask:
     app = Flask(__name__)
     # Access tokens are for this API; id tokens are addressed to the frontend's client id.
@@ -79,6 +88,22 @@ def create_app(
 
     def user_json(row: sqlite3.Row) -> dict[str, Any]:
         return {"id": row["id"], "subject": row["subject"], "email": row["email"]}
+
+    # The page and what it needs to send the browser to the provider; `style`
+    # is the payload it posts to /login: "cotter" or "secuuth".
+    page_config = {"issuer": issuer, "audience": audience, "client_id": client_id, "style": style}
+
+    @app.get("/")
+    def index() -> Response:
+        return Response(PAGE, mimetype="text/html")
+
+    @app.get("/login.js")
+    def script() -> Response:
+        return Response(SCRIPT, mimetype="text/javascript")
+
+    @app.get("/config.json")
+    def config() -> Response:
+        return jsonify(page_config)
 
     @app.post("/login")
     def login() -> Any:
@@ -165,5 +190,6 @@ if __name__ == "__main__":
         client_id=os.environ["TOKENWARD_CLIENT_ID"],
         database=os.environ.get("DATABASE", "users.db"),
         cookie_secure=os.environ.get("COOKIE_SECURE", "0") == "1",
+        style=os.environ.get("TOKENWARD_STYLE", "cotter"),
     )
     application.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))

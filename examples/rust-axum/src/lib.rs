@@ -23,6 +23,8 @@ use tokenward::axum::{Authenticated, Guard};
 use tokenward::http::{is_json, GateConfig};
 use tokenward::{Claims, Verifier};
 
+pub mod page;
+
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 const ACCESS_COOKIE: &str = "access_token";
