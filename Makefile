@@ -69,8 +69,8 @@ lint-rust: ## cargo fmt --check and clippy with warnings as errors
 
 .PHONY: lint-python
 lint-python: python ## ruff, mypy --strict on the package and a typed usage file, stubtest on the stubs
-	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed ../examples ../bench/python
-	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed ../examples ../bench/python
+	cd bindings-python && ../$(VENV)/bin/ruff check python tests typed ../examples ../bench/python ../bench/load
+	cd bindings-python && ../$(VENV)/bin/ruff format --check python tests typed ../examples ../bench/python ../bench/load
 	cd bindings-python && ../$(VENV)/bin/mypy --strict python/tokenward typed/usage.py typed/usage_fastapi.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest tokenward._native
 
@@ -106,9 +106,18 @@ examples/fastify-login/node_modules/.deps: examples/fastify-login/package.json e
 demo: examples ## the seed login flow end to end: a TestIssuer as provider, Flask, FastAPI, Express, Fastify and axum backends
 	$(PY) examples/demo.py
 
+# Chromium and its driver come from Debian; nothing downloads a browser.
+/usr/bin/chromedriver:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
+.PHONY: demo-browser
+demo-browser: examples /usr/bin/chromedriver ## the login page (examples/web) in headless Chromium against all five backends; screenshots in examples/screenshots
+	$(PY) examples/browser.py
+
 .PHONY: test
-test: lint test-rust test-python test-node test-examples test-dist ## lint, then every test in every language and of the release artifacts, then the demo
+test: lint test-rust test-python test-node test-examples test-dist /usr/bin/chromedriver ## lint, then every test in every language and of the release artifacts, then the demo, in a terminal and in a browser
 	$(PY) examples/demo.py
+	$(PY) examples/browser.py
 
 .PHONY: test-rust
 test-rust: ## core tests: unit, conformance vectors, JWKS over loopback HTTP, property tests
@@ -162,6 +171,24 @@ bench-python: python ## Python benchmark: tokenward vs PyJWT, joserfc, authlib; 
 .PHONY: bench-node
 bench-node: node ## Node benchmark: tokenward vs jose, fast-jwt, jsonwebtoken; awaited and sync; memory
 	node --expose-gc bench/node/bench.js
+
+# wrk comes from Debian (skipped when it is on PATH). The peers need no install
+# of their own: bench/load/node_peers.js loads Express, Fastify and
+# better-sqlite3 from the examples' node_modules and jose from bindings-node's
+# (a devDependency), all installed by `make examples`.
+WRK_INSTALL = command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+LOAD_STACK ?= express
+
+.PHONY: load
+load: examples ## load test (not part of test): the five examples under their production servers beside PyJWT/jose peers, driven by wrk (LOAD_SECONDS=20 a run; ~10 min)
+	$(WRK_INSTALL)
+	$(CARGO) build --release -p tokenward-example-axum --locked
+	$(PY) bench/load/run.py
+
+.PHONY: load-faults
+load-faults: examples ## load under faults on LOAD_STACK (express) and its peer: new key, JWKS 503, JWKS 5 s slow, invalid flood (~6 min)
+	$(WRK_INSTALL)
+	$(PY) bench/load/run.py --faults --stack $(LOAD_STACK)
 
 .PHONY: fuzz
 fuzz: ## property-based fuzzing of decode and verify with FUZZ_CASES cases per property (not part of test)
