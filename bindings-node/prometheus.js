@@ -36,13 +36,15 @@ const TOKEN_COUNTERS = [
 function metrics(verifier, { name = 'default', prefix = 'tokenward' } = {}) {
   if (!(verifier instanceof Verifier)) throw new TypeError('tokenward/prometheus: metrics(verifier) needs a tokenward Verifier');
   const labels = { verifier: name };
+  // A value read as null (no keys yet) is left out, as the Python collector leaves it out.
   const one = (metric, type, help, read) => ({
     name: `${prefix}_${metric}`,
     help,
     type,
     aggregator: 'sum',
     get() {
-      return { name: this.name, help, type, aggregator: 'sum', values: [{ value: read(), labels }] };
+      const value = read();
+      return { name: this.name, help, type, aggregator: 'sum', values: value === null ? [] : [{ value, labels }] };
     },
   });
   const out = [];
@@ -51,8 +53,7 @@ function metrics(verifier, { name = 'default', prefix = 'tokenward' } = {}) {
   out.push(one('keys_held', 'gauge', 'Usable keys held.', () => verifier.stats().keys));
   out.push(one('keys_fresh', 'gauge', '1 while the held keys are within their freshness.', () => Number(verifier.status().fresh)));
   out.push(one('keys_usable', 'gauge', '1 while keys a verification may use are held.', () => Number(verifier.status().keysHeld)));
-  out.push(one('keys_age_seconds', 'gauge', 'Seconds since the keys were fetched or confirmed (-1 before the first fetch).',
-    () => verifier.status().ageSeconds ?? -1));
+  out.push(one('keys_age_seconds', 'gauge', 'Seconds since the keys were fetched or confirmed.', () => verifier.status().ageSeconds));
   out.push(one('token_cache_entries', 'gauge', 'Verified tokens held.', () => verifier.stats().tokenCache.entries));
   const histogram = `${prefix}_jwks_fetch_duration_seconds`;
   const help = 'How long key-set fetches took (discovery included), successful or not.';

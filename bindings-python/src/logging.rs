@@ -7,9 +7,9 @@
 //! so the core's sink only queues the event (never blocking; a full queue
 //! drops it) and one thread, "tokenward-log", takes the GIL and logs.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -24,11 +24,13 @@ const BATCH: usize = 256;
 
 /// Set by an `atexit` hook: once the interpreter is shutting down, events are dropped.
 static STOPPED: AtomicBool = AtomicBool::new(false);
-/// Held by the logging thread while it takes the GIL and logs. The `atexit`
-/// hook takes it (without the GIL) after setting `STOPPED`: a thread that
-/// asks for the GIL once finalization has begun is torn down by the
-/// interpreter, which would abort the process, so none may still be asking.
-static ATTACHING: Mutex<()> = Mutex::new(());
+/// The pid of the process whose logging thread is taking the GIL and
+/// logging now, else 0. The `atexit` hook waits (without the GIL) after
+/// setting `STOPPED` until this process's thread is out: a thread that asks
+/// for the GIL once finalization has begun is torn down by the interpreter,
+/// which aborts the process. A pid, not a lock: a child forked while the
+/// parent's thread was logging inherits the value, not an owner to wait for.
+static ATTACHING: AtomicU32 = AtomicU32::new(0);
 static DELIVERY: ArcSwapOption<Delivery> = ArcSwapOption::const_empty();
 
 enum Message {
@@ -51,8 +53,14 @@ pub fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
         Some(c"_stop_tokenward_logging"),
         None,
         |args: &Bound<'_, PyTuple>, _: Option<&Bound<'_, PyDict>>| {
-            STOPPED.store(true, Ordering::Release);
-            args.py().detach(|| drop(ATTACHING.lock()));
+            STOPPED.store(true, Ordering::SeqCst);
+            let pid = std::process::id();
+            args.py().detach(|| {
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while ATTACHING.load(Ordering::SeqCst) == pid && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            });
         },
     )?;
     py.import("atexit")?.call_method1("register", (stop,))?;
@@ -131,12 +139,13 @@ fn deliver(receiver: &Receiver<Message>) {
         }
         let has_events = batch.iter().any(|m| matches!(m, Message::Event(_)));
         if has_events {
-            let _attaching = ATTACHING.lock().unwrap_or_else(|e| e.into_inner());
-            if !STOPPED.load(Ordering::Acquire) {
+            ATTACHING.store(std::process::id(), Ordering::SeqCst);
+            if !STOPPED.load(Ordering::SeqCst) {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     Python::try_attach(|py| log_batch(py, &batch));
                 }));
             }
+            ATTACHING.store(0, Ordering::SeqCst);
         }
         for message in batch {
             if let Message::Flush(done) = message {

@@ -153,7 +153,8 @@ def test_workers_refetch_once_the_snapshots_keys_expire(tmp_path: Path) -> None:
     warm = Verifier(jwks_url=issuer.jwks_url)
     warm.warm_up()
     snapshot = json.loads(warm.export_keys())
-    snapshot["fresh_until"] = snapshot["fetched_at"] - 1
+    snapshot["fetched_at"] -= 700
+    snapshot["fresh_until"] = snapshot["fetched_at"] + 600
     (tmp_path / "keys.json").write_text(json.dumps(snapshot))
     env = {"TOKENWARD_TEST_JWKS_URL": issuer.jwks_url, "TOKENWARD_TEST_SNAPSHOT": str(tmp_path / "keys.json")}
     server, base = serve("snapshot_app:app", env, "-c", str(APPS / "snapshot_conf.py"))

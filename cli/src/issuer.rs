@@ -103,12 +103,13 @@ fn serve(mut client: TcpStream, issuer: &TestIssuer, url: &str, log: &mpsc::Send
     let mut line = head.split(' ');
     let (method, target) = (line.next().unwrap_or(""), line.next().unwrap_or(""));
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let cors = loopback_origin(&head);
     if path != "/mint" {
         forward(client, issuer, &request);
         return;
     }
     let claims = match method {
-        "OPTIONS" => return respond(&mut client, "204 No Content", ""),
+        "OPTIONS" => return respond(&mut client, cors.as_deref(), "204 No Content", ""),
         "GET" => Ok(query_claims(query)),
         "POST" => read_body(&mut client, &head, &request[head_len..]).and_then(|body| match body.trim() {
             "" => Ok(Map::new()),
@@ -117,19 +118,19 @@ fn serve(mut client: TcpStream, issuer: &TestIssuer, url: &str, log: &mpsc::Send
                 _ => Err("the body must be a JSON object of claims".to_owned()),
             },
         }),
-        _ => return respond(&mut client, "405 Method Not Allowed", "use GET or POST\n"),
+        _ => return respond(&mut client, cors.as_deref(), "405 Method Not Allowed", "use GET or POST\n"),
     };
     let mut claims = match claims {
         Ok(claims) => claims,
-        Err(why) => return respond(&mut client, "400 Bad Request", &format!("{why}\n")),
+        Err(why) => return respond(&mut client, cors.as_deref(), "400 Bad Request", &format!("{why}\n")),
     };
     claims.entry("iss").or_insert_with(|| json!(url));
     match issuer.try_mint_with(Mint { claims: claims.clone(), ..Mint::default() }) {
         Ok(token) => {
-            respond(&mut client, "200 OK", &format!("{token}\n"));
+            respond(&mut client, cors.as_deref(), "200 OK", &format!("{token}\n"));
             let _ = log.send(Value::Object(claims));
         }
-        Err(why) => respond(&mut client, "500 Internal Server Error", &format!("{why}\n")),
+        Err(why) => respond(&mut client, cors.as_deref(), "500 Internal Server Error", &format!("{why}\n")),
     }
 }
 
@@ -158,10 +159,10 @@ fn read_body(stream: &mut TcpStream, head: &str, started: &[u8]) -> Result<Strin
     if length > 64 * 1024 {
         return Err("the body is over 64 KiB".into());
     }
-    let mut body = started.to_vec();
-    body.resize(length.max(body.len()), 0);
-    stream.read_exact(&mut body[started.len().min(length)..]).map_err(|e| format!("cannot read the body: {e}"))?;
-    body.truncate(length);
+    let mut body = started[..started.len().min(length)].to_vec();
+    let have = body.len();
+    body.resize(length, 0);
+    stream.read_exact(&mut body[have..]).map_err(|e| format!("cannot read the body: {e}"))?;
     String::from_utf8(body).map_err(|_| "the body is not UTF-8".into())
 }
 
@@ -190,19 +191,40 @@ fn query_claims(query: &str) -> Map<String, Value> {
 fn forward(mut client: TcpStream, issuer: &TestIssuer, request: &[u8]) {
     let inner = issuer.url();
     let Ok(mut upstream) = TcpStream::connect(inner.trim_start_matches("http://")) else {
-        return respond(&mut client, "502 Bad Gateway", "the issuer is not answering\n");
+        return respond(&mut client, None, "502 Bad Gateway", "the issuer is not answering\n");
     };
     if upstream.write_all(request).is_ok() {
         let _ = std::io::copy(&mut upstream, &mut client);
     }
 }
 
-fn respond(stream: &mut TcpStream, status: &str, body: &str) {
+/// The request's `Origin` when it is a page served from this machine: only
+/// those may mint from a browser (any other site would mint tokens that the
+/// developer's local backends trust).
+fn loopback_origin(head: &str) -> Option<String> {
+    let origin = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim().eq_ignore_ascii_case("origin").then(|| value.trim().to_owned())
+    })?;
+    let url = url::Url::parse(&origin).ok()?;
+    let loopback = match url.host()? {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    (loopback && matches!(url.scheme(), "http" | "https")).then_some(origin)
+}
+
+fn respond(stream: &mut TcpStream, cors: Option<&str>, status: &str, body: &str) {
+    let cors = cors.map_or_else(String::new, |origin| {
+        format!(
+            "Access-Control-Allow-Origin: {origin}\r\nVary: Origin\r\nAccess-Control-Allow-Methods: GET, POST, OPTIONS\r\n\
+             Access-Control-Allow-Headers: Content-Type\r\n"
+        )
+    });
     let _ = write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
-         Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Methods: GET, POST, OPTIONS\r\n\
-         Access-Control-Allow-Headers: Content-Type\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{cors}Connection: close\r\n\r\n{body}",
         body.len()
     );
 }

@@ -297,6 +297,21 @@ fn issuer_mints_tokens_that_verify_accepts() {
     let (_, token) = http(&url, &expired);
     let doc = json_of(&tokenward(&["verify", token.trim(), "--discover", &url, "--json"]));
     assert_eq!((doc["code"].as_str(), doc["claim"].as_str()), (Some("token_expired"), Some("exp")));
+    // Pages served from this machine may mint from a browser; other sites may not.
+    let raw = |origin: &str| {
+        let mut stream = TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+        write!(stream, "OPTIONS /mint HTTP/1.1\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    assert!(raw("http://localhost:3000").contains("Access-Control-Allow-Origin: http://localhost:3000"));
+    assert!(!raw("https://evil.example").contains("Access-Control-Allow-Origin"));
+    // A body longer than its Content-Length is read to that length at once.
+    let started = std::time::Instant::now();
+    let (status, _) = http(&url, "POST /mint HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}trailing");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "no wait for bytes that never come");
     let logged = lines.map_while(Result::ok).find(|l| l.starts_with("minted")).expect("the issuer logs each mint");
     assert_eq!(logged, "minted a token: sub \"alice\" aud \"my-api\"");
 }

@@ -437,30 +437,62 @@ impl JwksCache {
             _ => KeySet::from_jwks_json(&document),
         }
         .map_err(|e| bad(e.message()))?;
-        if let Location::Discover(_) = self.location {
-            let issuer = doc.get("issuer").and_then(serde_json::Value::as_str).ok_or_else(|| bad("no issuer"))?;
-            let jwks_uri = doc.get("jwks_uri").and_then(serde_json::Value::as_str).ok_or_else(|| bad("no jwks_uri"))?;
-            let jwks_uri = crate::fetch::check_url(jwks_uri, "jwks_uri").map_err(|m| bad(&m))?;
-            let _ = self.discovered.set(Discovered { issuer: issuer.to_owned(), jwks_uri });
-        }
-        let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-        let at = |name: &str| -> Result<Instant, Error> {
-            let t = doc
-                .get(name)
+        let discovered = match self.location {
+            Location::Discover(ref asked) => {
+                let issuer = doc.get("issuer").and_then(serde_json::Value::as_str).ok_or_else(|| bad("no issuer"))?;
+                // The check discovery makes: the document names the issuer asked for.
+                if issuer.trim_end_matches('/') != asked.as_str().trim_end_matches('/') {
+                    return Err(bad(&format!("it names issuer \"{}\", not \"{}\"", truncate(issuer), redact(asked))));
+                }
+                let jwks_uri =
+                    doc.get("jwks_uri").and_then(serde_json::Value::as_str).ok_or_else(|| bad("no jwks_uri"))?;
+                let jwks_uri = crate::fetch::check_url(jwks_uri, "jwks_uri").map_err(|m| bad(&m))?;
+                Some(Discovered { issuer: issuer.to_owned(), jwks_uri })
+            }
+            _ => None,
+        };
+        let seconds = |name: &str| {
+            doc.get(name)
                 .and_then(serde_json::Value::as_f64)
                 .filter(|t| t.is_finite())
-                .ok_or_else(|| bad(&format!("no {name}")))?;
-            let offset = Duration::from_secs_f64((t - now_unix).abs().min(crate::policy::MAX_SECONDS));
-            let now = Instant::now();
-            Ok(if t >= now_unix { now + offset } else { now.checked_sub(offset).unwrap_or(now) })
+                .ok_or_else(|| bad(&format!("no {name}")))
         };
+        let (fetched_at, fresh_until) = (seconds("fetched_at")?, seconds("fresh_until")?);
+        let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        if fetched_at > now_unix + 60.0 || fresh_until < fetched_at {
+            return Err(bad("its times are impossible (fetched in the future, or expired before it was fetched)"));
+        }
+        // No snapshot stays fresh longer than a fetch could have made it.
+        let fresh_until = fresh_until.min(fetched_at + self.config.max_cache_ttl.as_secs_f64());
+        let stale_for = now_unix - fresh_until;
+        if stale_for >= self.config.max_stale.as_secs_f64() {
+            tracing::warn!(url = %redact(self.location.url()), "the key snapshot is past max_stale; starting without it");
+            return Ok(());
+        }
+        let now = Instant::now();
+        let instant = |t: f64| {
+            let offset = Duration::from_secs_f64((t - now_unix).abs());
+            if t >= now_unix {
+                Some(now + offset)
+            } else {
+                now.checked_sub(offset)
+            }
+        };
+        // Where an Instant cannot reach that far back (shortly after boot),
+        // the snapshot is of no use: start without it.
+        let (Some(fetched_at), Some(fresh_until)) = (instant(fetched_at), instant(fresh_until)) else {
+            return Ok(());
+        };
+        if let Some(found) = discovered {
+            let _ = self.discovered.set(found);
+        }
         let etag = doc.get("etag").and_then(serde_json::Value::as_str).map(str::to_owned);
         tracing::info!(url = %redact(self.location.url()), keys = keys.len(), "keys restored from a snapshot");
         self.snapshot.store(Some(Arc::new(Snapshot {
             keys: Arc::new(keys),
-            fresh_until: at("fresh_until")?,
+            fresh_until,
             etag,
-            fetched_at: at("fetched_at")?,
+            fetched_at,
             document: document.into(),
         })));
         Ok(())

@@ -237,7 +237,15 @@ pub fn build(name: &str, given: Value, spelling: Spelling) -> Result<Verifier, E
         }
     }
     let builder = provider.builder(Args { provider, values: args })?;
-    Options::from_json_spelled(Value::Object(options), spelling)?.apply_to(builder)?.build()
+    // required_claims adds to the preset's, never removes one.
+    let mut required = builder.required().to_vec();
+    let builder = Options::from_json_spelled(Value::Object(options), spelling)?.apply_to(builder)?;
+    for claim in builder.required() {
+        if !required.contains(claim) {
+            required.push(claim.clone());
+        }
+    }
+    builder.required_claims(required).build()
 }
 
 impl Provider {
@@ -315,6 +323,12 @@ impl Args {
         if host.len() > 253 || !host.contains('.') || !host.split('.').all(label_ok) {
             return Err(self.wrong(name, "a host name such as example.com (letters, digits, - and .)"));
         }
+        // A last label of digits (or 0x...) makes a URL parser read an IP
+        // address, which the issuer string would not say: a name only.
+        let last = host.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+        if last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") {
+            return Err(self.wrong(name, "a host name, not an IP address"));
+        }
         Ok(Some(host.to_ascii_lowercase()))
     }
 
@@ -331,7 +345,7 @@ impl Args {
     fn base_url(&self, name: &str) -> Result<String, Error> {
         let text = self.required(name)?;
         let url = check_url(text, name).map_err(Error::config)?;
-        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
             return Err(self.wrong(name, "a URL without credentials, query or fragment"));
         }
         Ok(url.as_str().trim_end_matches('/').to_owned())
@@ -546,7 +560,16 @@ mod tests {
 
     #[test]
     fn arguments_that_become_urls_cannot_steer_a_preset_to_another_host() {
-        for domain in ["https://evil.example", "evil.example/x", "evil.example:8443", "a..b", "-a.example", "x"] {
+        for domain in [
+            "https://evil.example",
+            "evil.example/x",
+            "evil.example:8443",
+            "a..b",
+            "-a.example",
+            "x",
+            "0x7f.1",
+            "10.0.0.1",
+        ] {
             refused("auth0", json!({"domain": domain, "audience": "api"}));
         }
         refused(
@@ -564,6 +587,7 @@ mod tests {
         refused("keycloak", json!({"base_url": "https://sso.example", "realm": "..", "audience": "a"}));
         refused("keycloak", json!({"base_url": "https://sso.example", "realm": "a/b", "audience": "a"}));
         refused("keycloak", json!({"base_url": "https://u:p@sso.example", "realm": "r", "audience": "a"}));
+        refused("keycloak", json!({"base_url": "https://:p@sso.example", "realm": "r", "audience": "a"}));
         refused("firebase", json!({"project_id": "Proj/x"}));
         refused("supabase", json!({"project_ref": "abc.evil"}));
         refused("entra", json!({"tenant": "contoso.evil", "audience": "a"}));
@@ -617,6 +641,10 @@ mod tests {
         assert!(err.message().contains("sets issuer"), "{}", err.message());
         let err = build("google", json!({"clientIds": "c", "audience": "x"}), Spelling::Camel).unwrap_err();
         assert!(err.message().contains("sets audience"), "{}", err.message());
+        let v = build("firebase", json!({"project_id": "p", "required_claims": ["email"]}), Spelling::Snake).unwrap();
+        assert_eq!(v.policy().required_claims, ["exp", "iat", "sub", "auth_time", "email"]);
+        let v = build("firebase", json!({"project_id": "p", "required_claims": []}), Spelling::Snake).unwrap();
+        assert_eq!(v.policy().required_claims, ["exp", "iat", "sub", "auth_time"], "never fewer than the preset's");
         let err = build("google", json!({"clientIds": "c", "leway": 1}), Spelling::Camel).unwrap_err();
         assert!(err.message().contains("did you mean `leeway`?"), "{}", err.message());
     }

@@ -36,9 +36,10 @@ pub enum ClaimRule {
         /// The claim's name.
         claim: String,
     },
-    /// `claim` is a string that is one whole path segment of `iss`, e.g.
-    /// Entra's `tid` in `https://login.microsoftonline.com/{tid}/v2.0`, so
-    /// a token signed for one tenant cannot claim another's issuer.
+    /// `claim` is a string equal to the first path segment of `iss`, e.g.
+    /// Entra's `tid` in `https://login.microsoftonline.com/{tid}/v2.0` and
+    /// `https://sts.windows.net/{tid}/`, so a token signed for one tenant
+    /// cannot claim another's issuer.
     InIssuer {
         /// The claim's name.
         claim: String,
@@ -108,7 +109,8 @@ impl ClaimRule {
                     return invalid(ErrorCode::InvalidClaim, format!("\"{name}\" must be a non-empty string"));
                 };
                 let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
-                if iss.split('/').any(|segment| segment == found) {
+                let tenant = iss.split_once("://").and_then(|(_, rest)| rest.split('/').nth(1));
+                if tenant == Some(found) {
                     Ok(())
                 } else {
                     invalid(
@@ -173,7 +175,7 @@ mod tests {
         let rule = ClaimRule::InIssuer { claim: "tid".into() };
         let claims = |tid: &str| object(json!({"iss": "https://login.example/abc-1/v2.0", "tid": tid}));
         assert!(rule.check(&claims("abc-1"), 0.0, 0.0).is_ok());
-        for other in ["abc", "abc-1/v2.0", "v2.0x", ""] {
+        for other in ["abc", "abc-1/v2.0", "v2.0", "https:", "login.example", ""] {
             assert!(rule.check(&claims(other), 0.0, 0.0).is_err(), "{other}");
         }
         assert_eq!(rule.check(&claims("zzz"), 0.0, 0.0).unwrap_err().kind(), ErrorCode::InvalidIssuer);

@@ -191,7 +191,11 @@ impl Verifier {
                 format!("the token has no \"iss\"; this verifier trusts {}", quoted(&policy.issuers)),
             ));
         };
-        routes.iter().find(|route| route.names(&iss)).ok_or_else(|| {
+        // An exact match first: a discovery URL not yet resolved stands for
+        // its issuer with or without a trailing `/`, and must not shadow a
+        // configuration that names the issuer exactly.
+        let exact = routes.iter().find(|route| route.verifier.inner.policy().issuers.contains(&iss));
+        exact.or_else(|| routes.iter().find(|route| route.names(&iss))).ok_or_else(|| {
             Error::claim(
                 ErrorCode::InvalidIssuer,
                 "iss",
@@ -203,16 +207,24 @@ impl Verifier {
     /// A remote verifier about to fetch refuses first a token whose `iss` it
     /// would refuse anyway, so tokens from foreign issuers never cause a fetch.
     fn refuse_foreign_issuer(&self, token: &str) -> Option<Error> {
-        let inner = &*self.inner;
-        if inner.learns_issuer || inner.policy.issuers.is_empty() {
+        let policy = self.inner.policy();
+        if policy.issuers.is_empty() {
             return None;
         }
-        let iss = token::unverified_issuer(token, inner.policy.max_token_bytes).ok()??;
-        inner.policy.issuers.iter().all(|i| *i != iss).then(|| {
+        // A malformed token is judged by the usual path, in the usual order.
+        let Some(iss) = token::unverified_issuer(token, policy.max_token_bytes).ok()? else {
+            return Some(Error::claim(
+                ErrorCode::MissingClaim,
+                "iss",
+                format!("the token has no \"iss\"; expected {}", quoted(&policy.issuers)),
+            ));
+        };
+        let route = Route { name: Arc::from(""), verifier: self.clone() };
+        (!route.names(&iss)).then(|| {
             Error::claim(
                 ErrorCode::InvalidIssuer,
                 "iss",
-                format!("iss is \"{}\"; expected {}", truncate(&iss), quoted(&inner.policy.issuers)),
+                format!("iss is \"{}\"; expected {}", truncate(&iss), quoted(&policy.issuers)),
             )
         })
     }
@@ -428,9 +440,13 @@ impl Verifier {
                 }
             }
             Source::Issuers(routes) => {
+                // Every configuration is warmed; the first failure is reported.
+                let mut outcome = Ok(());
                 for route in routes {
-                    Box::pin(route.verifier.warm_up()).await?;
+                    let warmed = Box::pin(route.verifier.warm_up()).await.map(drop);
+                    outcome = outcome.and(warmed);
                 }
+                outcome?;
             }
         }
         Ok(self.status())
@@ -569,6 +585,11 @@ impl VerifierBuilder {
     pub(crate) fn preset_keys(mut self, keys: KeySpec) -> Self {
         self.preset_keys = Some(keys);
         self
+    }
+
+    /// The claims required so far.
+    pub(crate) fn required(&self) -> &[String] {
+        &self.policy.required_claims
     }
 
     /// Adds a rule on the verified claims, checked after every other rule.
@@ -795,6 +816,10 @@ impl VerifierBuilder {
         }
         if cache.max_jwks_bytes == 0 {
             return Err(Error::config("max_jwks_bytes must be positive"));
+        }
+        let times = [cache.timeout, cache.cache_ttl, cache.max_cache_ttl, cache.cooldown, cache.max_stale];
+        if times.iter().any(|t| t.as_secs_f64() > crate::policy::MAX_SECONDS) {
+            return Err(Error::config("cache and fetch times must be at most ten years"));
         }
         if cache.min_cache_ttl > cache.max_cache_ttl {
             return Err(Error::config("the minimum cache TTL exceeds the maximum"));

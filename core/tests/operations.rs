@@ -83,8 +83,9 @@ fn keys_from_an_expired_snapshot_are_refetched_and_a_foreign_snapshot_is_refused
     let parent = remote(&issuer);
     block_on(parent.warm_up()).expect("warm up");
     let mut snapshot: Value = serde_json::from_str(&parent.export_keys().expect("export")).expect("JSON");
-    let fetched = snapshot["fetched_at"].as_f64().expect("fetched_at");
-    snapshot["fresh_until"] = json!(fetched - 1.0);
+    let fetched = snapshot["fetched_at"].as_f64().expect("fetched_at") - 700.0;
+    snapshot["fetched_at"] = json!(fetched);
+    snapshot["fresh_until"] = json!(fetched + 600.0);
     let child = Verifier::builder()
         .jwks_url(issuer.jwks_url())
         .keys_snapshot(snapshot.to_string())
@@ -103,15 +104,43 @@ fn keys_from_an_expired_snapshot_are_refetched_and_a_foreign_snapshot_is_refused
 }
 
 #[test]
+fn a_snapshot_stays_fresh_no_longer_than_a_fetch_could_make_it_and_a_too_old_one_is_ignored() {
+    let issuer = TestIssuer::start();
+    let parent = remote(&issuer);
+    block_on(parent.warm_up()).expect("warm up");
+    let mut snapshot: Value = serde_json::from_str(&parent.export_keys().expect("export")).expect("JSON");
+    let fetched = snapshot["fetched_at"].as_f64().expect("fetched_at");
+    snapshot["fresh_until"] = json!(fetched + 315_000_000.0);
+    let child =
+        Verifier::builder().jwks_url(issuer.jwks_url()).keys_snapshot(snapshot.to_string()).build().expect("child");
+    let left = child.status().fresh_for_seconds.expect("fresh for");
+    assert!(left <= 86_400.0, "capped at the largest max-age a fetch honours, got {left}");
+
+    snapshot["fetched_at"] = json!(fetched - 200_000.0);
+    snapshot["fresh_until"] = json!(fetched - 199_000.0);
+    let child =
+        Verifier::builder().jwks_url(issuer.jwks_url()).keys_snapshot(snapshot.to_string()).build().expect("child");
+    assert!(!child.status().keys_held, "past max_stale: started without it");
+
+    snapshot["fetched_at"] = json!(fetched + 3600.0);
+    let err = Verifier::builder().jwks_url(issuer.jwks_url()).keys_snapshot(snapshot.to_string()).build().unwrap_err();
+    assert!(err.message().contains("impossible"), "{err}");
+}
+
+#[test]
 fn a_snapshot_of_a_discovered_issuer_needs_no_discovery_either() {
     let issuer = TestIssuer::start();
     let parent = Verifier::builder().discover(issuer.url()).build().expect("verifier");
     block_on(parent.warm_up()).expect("warm up");
     let snapshot = parent.export_keys().expect("export");
-    let child = Verifier::builder().discover(issuer.url()).keys_snapshot(snapshot).build().expect("child");
+    let child = Verifier::builder().discover(issuer.url()).keys_snapshot(&snapshot).build().expect("child");
     block_on(child.verify(&issuer.mint(json!({})))).expect("verify");
     assert_eq!(issuer.requests(tokenward::testing::DISCOVERY_PATH), 1);
     assert_eq!(issuer.jwks_requests(), 1);
+    let mut other: Value = serde_json::from_str(&snapshot).expect("JSON");
+    other["issuer"] = json!("https://someone-else.example");
+    let err = Verifier::builder().discover(issuer.url()).keys_snapshot(other.to_string()).build().unwrap_err();
+    assert!(err.message().contains("names issuer"), "{err}");
 }
 
 #[test]
@@ -143,4 +172,18 @@ fn a_key_rotated_in_during_an_outage_is_a_fetch_failure_then_verifies_once_the_p
     header.insert("kid".into(), json!("never-published"));
     let stranger = issuer.mint_with(tokenward::testing::Mint { header, ..Default::default() });
     assert_eq!(block_on(verifier.verify(&stranger)).expect_err("unknown").kind(), ErrorCode::KeyNotFound);
+}
+
+#[test]
+fn tokens_from_foreign_issuers_or_with_no_iss_never_cause_a_fetch_even_with_discovery() {
+    let issuer = TestIssuer::start();
+    let verifier = Verifier::builder().discover(issuer.url()).build().expect("verifier");
+    let foreign = issuer.mint(json!({"iss": "https://evil.example"}));
+    assert_eq!(block_on(verifier.verify(&foreign)).expect_err("foreign").kind(), ErrorCode::InvalidIssuer);
+    let anonymous = issuer.mint(json!({"iss": null}));
+    assert_eq!(block_on(verifier.verify(&anonymous)).expect_err("no iss").kind(), ErrorCode::MissingClaim);
+    assert_eq!(issuer.requests(tokenward::testing::DISCOVERY_PATH) + issuer.jwks_requests(), 0);
+    // The issuer as typed (with or without its trailing slash) still fetches and verifies.
+    block_on(verifier.verify(&issuer.mint(json!({})))).expect("own token");
+    assert_eq!(issuer.jwks_requests(), 1);
 }

@@ -133,8 +133,9 @@ function createApp({ issuer, audience, clientId, database, cookieSecure = false,
   });
 
   app.register(tokenward, { verifier: access, cookie: ACCESS_COOKIE });
-  // The plugin's onRoute hook is in place once it has loaded: the routes are
-  // declared in a plugin registered after it, so that it sees them.
+  // Fastify encapsulation: the plugin's hooks reach its own scope and the
+  // scopes registered after it, so the routes live in a plugin registered
+  // after it (a scope registered before it would not be checked).
   app.register(async (routes) => {
     const refuse = (reply, status, code, message) => reply.code(status).send({ error: 'login_failed', code, message });
 

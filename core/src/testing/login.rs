@@ -131,7 +131,9 @@ fn complete(shared: &Shared, base: &str, request: &Request, subject: &str, name:
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
     let exp = now.saturating_add(request.expires_in);
     // Nothing is issued after it expires, so an expired token was issued at its expiry.
-    let times = json!({"iss": base, "iat": now.min(exp), "exp": exp});
+    // The issuer discovery names (a front such as `tokenward issuer` may differ from `base`).
+    let issuer = shared.state().behavior.discovery_issuer.clone().unwrap_or_else(|| base.to_owned());
+    let times = json!({"iss": issuer, "iat": now.min(exp), "exp": exp});
     let access_token = mint(shared, &times, json!({"sub": subject, "aud": request.audience, "scope": "profile"}))?;
     let id_token = mint(
         shared,
