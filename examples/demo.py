@@ -178,7 +178,8 @@ class Walk:
             401,
             "invalid_audience",
         )
-        foreign = self.stranger.mint({"sub": "alice", "aud": AUDIENCE, "iss": "https://other-issuer.example"})
+        # Our issuer's name, another issuer's key: a kid the provider never published.
+        foreign = self.stranger.mint({"sub": "alice", "aud": AUDIENCE, "iss": self.provider.url})
         self.expect_refused(
             "a token from another issuer",
             self.cotter(self.tokens(iss="https://other-issuer.example")[0], id_token),
