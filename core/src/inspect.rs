@@ -5,8 +5,7 @@
 
 use std::time::Duration;
 
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::{alphabet, Engine};
+use base64::Engine;
 use reqwest::header::{HeaderMap, ACCEPT, AGE, CACHE_CONTROL, ETAG};
 use serde_json::{json, Value};
 
@@ -14,7 +13,7 @@ use crate::algorithm::Algorithm;
 use crate::error::{Error, ErrorCode};
 use crate::fetch::{check_url, describe, read_body, redact};
 use crate::jwks::CacheConfig;
-use crate::keys::KeySet;
+use crate::keys::{KeySet, JWK_B64};
 
 /// One JWKS entry: what it declares and what tokenward thinks of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,12 +89,6 @@ fn report(entry: &Value) -> KeyReport {
     }
 }
 
-/// As keys.rs reads JWK members: base64url, padded or not.
-const JWK_B64: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
 fn bit_length(magnitude: &[u8]) -> usize {
     let first = magnitude.iter().position(|b| *b != 0).unwrap_or(magnitude.len());
     let magnitude = &magnitude[first..];
@@ -151,6 +144,20 @@ pub async fn fetch_jwks(url: &str, config: &CacheConfig) -> Result<FetchedJwks, 
 
 fn header_text(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_owned)
+}
+
+/// `(year, month, day)` of a day counted from 1970-01-01 (H. Hinnant's
+/// civil-from-days algorithm), for showing times without a date library.
+pub fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// How long a verifier with `config` holds keys served with this

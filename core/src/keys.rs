@@ -23,7 +23,7 @@ const MAX_RSA_EXPONENT_BITS: usize = 33;
 
 /// JWK members are base64url; some publishers pad them, which is harmless
 /// in a key (unlike in a token, where it changes the signed bytes).
-const JWK_B64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const JWK_B64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );

@@ -37,18 +37,6 @@ struct Route {
 }
 
 impl Route {
-    /// Whether this configuration accepts `iss`. Before a discovery document
-    /// names its issuer exactly, the URL as given stands for it, with or
-    /// without a trailing `/`.
-    fn names(&self, iss: &str) -> bool {
-        let inner = &*self.verifier.inner;
-        let policy = inner.policy();
-        policy.issuers.iter().any(|i| i == iss)
-            || (inner.learns_issuer
-                && std::ptr::eq(policy, &inner.policy)
-                && policy.issuers.iter().any(|i| i.trim_end_matches('/') == iss.trim_end_matches('/')))
-    }
-
     fn label(&self, outcome: Result<Claims, Error>) -> Result<Claims, Error> {
         outcome.map(|claims| claims.accepted_by(&self.name))
     }
@@ -66,6 +54,17 @@ struct Inner {
 }
 
 impl Inner {
+    /// Whether this verifier accepts `iss`. Before a discovery document
+    /// names its issuer exactly, the URL as given stands for it, with or
+    /// without a trailing `/`.
+    fn names(&self, iss: &str) -> bool {
+        let policy = self.policy();
+        policy.issuers.iter().any(|i| i == iss)
+            || (self.learns_issuer
+                && std::ptr::eq(policy, &self.policy)
+                && policy.issuers.iter().any(|i| i.trim_end_matches('/') == iss.trim_end_matches('/')))
+    }
+
     /// The rules in force: `policy`, with the discovered issuer once known.
     /// Until then no keys are held, and `policy` expects the URL as typed.
     fn policy(&self) -> &Policy {
@@ -195,7 +194,7 @@ impl Verifier {
         // its issuer with or without a trailing `/`, and must not shadow a
         // configuration that names the issuer exactly.
         let exact = routes.iter().find(|route| route.verifier.inner.policy().issuers.contains(&iss));
-        exact.or_else(|| routes.iter().find(|route| route.names(&iss))).ok_or_else(|| {
+        exact.or_else(|| routes.iter().find(|route| route.verifier.inner.names(&iss))).ok_or_else(|| {
             Error::claim(
                 ErrorCode::InvalidIssuer,
                 "iss",
@@ -219,8 +218,7 @@ impl Verifier {
                 format!("the token has no \"iss\"; expected {}", quoted(&policy.issuers)),
             ));
         };
-        let route = Route { name: Arc::from(""), verifier: self.clone() };
-        (!route.names(&iss)).then(|| {
+        (!self.inner.names(&iss)).then(|| {
             Error::claim(
                 ErrorCode::InvalidIssuer,
                 "iss",
